@@ -339,9 +339,10 @@ static inline bool drv_kick(struct drv *d)
 static inline void drv_set_cb(struct drv *d, bool enable)
 {
 	if (!d->packed) {
+		/* An event just behind the used index fires in 2^16. */
 		if (d->event_idx)
 			__atomic_store_n((uint16_t *)&d->avail->ring[d->num],
-					 htole16(d->last_used),
+					 htole16(d->last_used - !enable),
 					 __ATOMIC_RELAXED);
 		__atomic_store_n(&d->avail->flags,
 				 htole16(enable ? 0 : VRING_AVAIL_F_NO_INTERRUPT),
