@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# uvdpa top-level Makefile.
+#
+#   make [all]        build the library, daemon and tools into $(O)
+#   make check        install what is missing, run every test, print "N passed, N failed"
+#   make demo         boot the test VM and show a real device
+#   make bench        benchmarks (native, then in the VM)
+#   make fuzz         run the fuzz targets for FUZZ_SECONDS each
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make deps         install the Debian packages needed to build and test
+#
+#   O=dir             output directory (default: build)
+#   SAN=1             AddressSanitizer + UndefinedBehaviorSanitizer build (in $(O)/san)
+#   V=1               print the commands
+
+O ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
+DESTDIR ?=
+FUZZ_SECONDS ?= 300
+SMOKE_SECONDS ?= 30
+UVDPA_CACHE ?= $(HOME)/.cache/uvdpa
+
+include tools/testvm/kernel.conf
+KSFT ?= $(UVDPA_CACHE)/ksft-$(KERNEL_PKG_VERSION)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+ifeq ($(SAN),1)
+OUT := $(O)/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OUT := $(O)
+SANFLAGS :=
+endif
+
+CC ?= cc
+CLANG ?= clang
+PKG_CONFIG ?= pkg-config
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Ivdpa -Iuapi
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+
+# The library holds everything but the daemon's entry point, so that tests,
+# benchmarks and fuzzers link exactly the code the daemon runs.
+LIB_SRCS := $(filter-out vdpa/uvdpad.c,$(wildcard vdpa/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/%.o)
+LIB := $(OUT)/libuvdpa.a
+
+BENCH_SRCS := $(wildcard tools/bench/*.c)
+BENCHES := $(BENCH_SRCS:%.c=$(OUT)/%)
+
+FUZZ_SRCS := $(wildcard tools/fuzz/*.c)
+FUZZERS := $(FUZZ_SRCS:tools/fuzz/%.c=$(O)/fuzz/%)
+FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+include selftests/targets.mk
+KSFT_INSTALL := $(abspath $(OUT))/ksft
+
+all: $(LIB) $(BENCHES)
+
+$(OUT)/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(OUT)/tools/bench/%: $(OUT)/tools/bench/%.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+$(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) $(filter %.c,$^) -o $@
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+
+$(KSFT)/lib.mk:
+	$(Q)UVDPA_CACHE=$(UVDPA_CACHE) tools/testvm/fetch ksft
+
+# The kselftest way: each collection's own Makefile includes lib.mk; "install"
+# lays out run_kselftest.sh, the runner and kselftest-list.txt.
+ksft-install: $(LIB) $(KSFT)/lib.mk
+	$(Q)rm -rf $(KSFT_INSTALL)
+	$(Q)mkdir -p $(KSFT_INSTALL)/kselftest
+	$(Q)cp $(KSFT)/run_kselftest.sh $(KSFT_INSTALL)/
+	$(Q)cp $(KSFT)/kselftest/runner.sh $(KSFT)/kselftest/prefix.pl \
+		$(KSFT)/kselftest/ktap_helpers.sh $(KSFT_INSTALL)/kselftest/
+	$(Q)for t in $(NATIVE_TARGETS) $(VDUSE_TARGETS); do \
+		mkdir -p $(OUT)/selftests/$$t && \
+		$(MAKE) -C selftests/$$t KSFT=$(KSFT) OUTPUT=$(abspath $(OUT))/selftests/$$t \
+			UVDPA_LIB=$(abspath $(LIB)) SANFLAGS="$(SANFLAGS)" \
+			INSTALL_PATH=$(KSFT_INSTALL)/$$t install >/dev/null || exit 1; \
+		$(MAKE) -s -C selftests/$$t KSFT=$(KSFT) OUTPUT=$(abspath $(OUT))/selftests/$$t \
+			COLLECTION=$$t emit_tests >>$(KSFT_INSTALL)/kselftest-list.txt || exit 1; \
+	done
+
+fuzzers: $(FUZZERS)
+
+# The native tests, the fuzz smoke runs and the VDUSE suites run from the
+# sanitizer build; tools/check prints the one summary line CI reads.
+check: deps
+	$(Q)$(MAKE) SAN=1 ksft-install
+	$(Q)$(MAKE) fuzzers
+	$(Q)tools/check --ksft $(abspath $(O))/san/ksft --fuzz $(abspath $(O))/fuzz \
+		--smoke $(SMOKE_SECONDS) --native "$(NATIVE_TARGETS)" --vduse "$(VDUSE_TARGETS)"
+
+fuzz: fuzzers
+	$(Q)for f in $(FUZZERS); do tools/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done
+
+bench: deps all
+	$(Q)for b in $(BENCHES); do $$b || exit 1; done
+
+demo: deps
+	$(Q)$(MAKE) all
+	$(Q)tools/demo
+
+deps:
+	$(Q)tools/deps
+
+UAPI_HDRS := $(wildcard uapi/*.h)
+
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR)/uvdpa
+	$(if $(UAPI_HDRS),install -m 0644 $(UAPI_HDRS) $(DESTDIR)$(INCLUDEDIR)/uvdpa/)
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all check demo bench fuzz fuzzers install deps clean ksft-install
+
+# Keep objects of linked programs: they are the dependency graph, not temporaries.
+.SECONDARY:
