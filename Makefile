@@ -51,6 +51,7 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Ivdpa -Iuapi
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 liburing)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
