@@ -6,6 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -15,17 +18,25 @@
 #include "backend.h"
 
 /*
- * Whether fallocate @mode works on @fd, tried past the end of the file with
- * KEEP_SIZE so that no byte of the disk changes. A zeroed range that the
- * file system allocated there is punched out again.
+ * Which fallocate modes the file system of @path supports, tried on an
+ * unnamed file next to it so that the disk itself never changes.
  */
-static bool file_can(int fd, int mode, off_t eof)
+static void file_probe(struct be *be, const char *path)
 {
-	if (fallocate(fd, mode | FALLOC_FL_KEEP_SIZE, eof, 512))
-		return false;
-	if (mode != FALLOC_FL_PUNCH_HOLE)
-		fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, eof, 512);
-	return true;
+	char *dir = strdup(path);
+	int fd;
+
+	if (!dir)
+		return;
+	fd = open(dirname(dir), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	free(dir);
+	if (fd < 0)
+		return;
+	be->discard = !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				 0, 4096);
+	be->write_zeroes = !fallocate(fd, FALLOC_FL_ZERO_RANGE |
+				      FALLOC_FL_KEEP_SIZE, 0, 4096);
+	close(fd);
 }
 
 static int file_size(struct be *be, const struct be_opts *opts,
@@ -65,13 +76,8 @@ static int file_size(struct be *be, const struct be_opts *opts,
 	be->phys_block_size = st->st_blksize > 512 && st->st_blksize <= 65536 &&
 			      !(st->st_blksize & (st->st_blksize - 1)) ?
 			      st->st_blksize : 512;
-	if (!be->read_only) {
-		off_t eof = st->st_size > (off_t)be->size ? st->st_size :
-			    (off_t)be->size;
-
-		be->discard = file_can(be->fd, FALLOC_FL_PUNCH_HOLE, eof);
-		be->write_zeroes = file_can(be->fd, FALLOC_FL_ZERO_RANGE, eof);
-	}
+	if (!be->read_only)
+		file_probe(be, opts->path);
 	return 0;
 }
 

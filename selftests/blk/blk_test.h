@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <endian.h>
 #include <sys/stat.h>
@@ -130,8 +131,6 @@ static inline void t_close(struct t_blk *t)
 	free(t->buf);
 	io_uring_queue_exit(&t->ring);
 	t->be.ops->close(&t->be);
-	if (t->path[0])
-		unlink(t->path);
 }
 
 /* Put @nrd device-readable then @nwr device-writable iovecs in the chain. */
@@ -283,6 +282,20 @@ static inline uint64_t t_blocks(const char *path)
 	struct stat st;
 
 	return stat(path, &st) ? ~0ULL : (uint64_t)st.st_blocks;
+}
+
+/* Whether sectors [@s, @s + @n) of the file at @path are a hole. */
+static inline bool t_hole(const char *path, uint64_t s, uint64_t n)
+{
+	int fd = open(path, O_RDONLY);
+	bool hole;
+
+	if (fd < 0)
+		return false;
+	hole = lseek(fd, s * 512, SEEK_HOLE) == (off_t)(s * 512) &&
+	       lseek(fd, s * 512, SEEK_DATA) >= (off_t)((s + n) * 512);
+	close(fd);
+	return hole;
 }
 
 #endif
