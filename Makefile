@@ -16,7 +16,6 @@
 
 O ?= build
 PREFIX ?= /usr/local
-BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 INCLUDEDIR ?= $(PREFIX)/include
 DESTDIR ?=
@@ -72,7 +71,14 @@ FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=al
 include selftests/targets.mk
 KSFT_INSTALL := $(abspath $(OUT))/ksft
 
-all: $(LIB) $(BENCHES)
+UVDPAD := $(OUT)/uvdpad
+LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0) -lpthread
+
+all: $(LIB) $(UVDPAD) $(BENCHES)
+
+$(UVDPAD): $(OUT)/vdpa/uvdpad.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/%.o: %.c
 	$(call msg,CC,$@)
@@ -86,12 +92,12 @@ $(LIB): $(LIB_OBJS)
 
 $(OUT)/tools/bench/%: $(OUT)/tools/bench/%.o $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) $(filter %.c,$^) -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
@@ -100,7 +106,7 @@ $(KSFT)/lib.mk:
 
 # The kselftest way: each collection's own Makefile includes lib.mk; "install"
 # lays out run_kselftest.sh, the runner and kselftest-list.txt.
-ksft-install: $(LIB) $(KSFT)/lib.mk
+ksft-install: $(LIB) $(UVDPAD) $(KSFT)/lib.mk
 	$(Q)rm -rf $(KSFT_INSTALL)
 	$(Q)mkdir -p $(KSFT_INSTALL)/kselftest
 	$(Q)cp $(KSFT)/run_kselftest.sh $(KSFT_INSTALL)/
@@ -140,8 +146,12 @@ deps:
 
 UAPI_HDRS := $(wildcard uapi/*.h)
 
+MANDIR ?= $(PREFIX)/share/man
+
 install: all
-	install -d $(DESTDIR)$(INCLUDEDIR)/uvdpa
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(INCLUDEDIR)/uvdpa
+	install -m 0755 $(UVDPAD) $(DESTDIR)$(SBINDIR)/uvdpad
+	install -m 0644 docs/uvdpad.8 $(DESTDIR)$(MANDIR)/man8/uvdpad.8
 	$(if $(UAPI_HDRS),install -m 0644 $(UAPI_HDRS) $(DESTDIR)$(INCLUDEDIR)/uvdpa/)
 
 clean:

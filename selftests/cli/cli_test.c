@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* uvdpad's command line: what it accepts, and the message for what it refuses. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kselftest_harness.h"
+
+struct parsed {
+	struct cli_opts o;
+	char err[256];
+	int ret;
+};
+
+#define PARSE(p, ...) do {							\
+		char *argv[] = { "uvdpad", __VA_ARGS__, NULL };			\
+		(p)->err[0] = '\0';						\
+		(p)->ret = cli_parse(sizeof(argv) / sizeof(argv[0]) - 1, argv,	\
+				     &(p)->o, (p)->err, sizeof((p)->err));	\
+	} while (0)
+
+TEST(file_defaults)
+{
+	struct parsed p;
+
+	PARSE(&p, "blk", "--name", "blk0", "--file", "/tmp/d.img");
+	ASSERT_EQ(0, p.ret);
+	EXPECT_STREQ("blk0", p.o.name);
+	EXPECT_STREQ("file", p.o.backend);
+	EXPECT_STREQ("/tmp/d.img", p.o.path);
+	EXPECT_EQ(1, p.o.queues);
+	EXPECT_EQ(256, p.o.queue_size);
+	EXPECT_EQ(0, p.o.size);
+	EXPECT_FALSE(p.o.packed);
+	EXPECT_EQ(CLI_ATTACH_NONE, p.o.attach);
+}
+
+TEST(every_option)
+{
+	struct parsed p;
+
+	PARSE(&p, "blk", "--name", "b", "--file", "f", "--size", "2G", "--direct", "--ro",
+	      "--queues", "4", "--queue-size", "1024", "--packed", "--attach", "vhost", "-v");
+	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
+	EXPECT_EQ(2ULL << 30, p.o.size);
+	EXPECT_TRUE(p.o.direct);
+	EXPECT_TRUE(p.o.read_only);
+	EXPECT_EQ(4, p.o.queues);
+	EXPECT_EQ(1024, p.o.queue_size);
+	EXPECT_TRUE(p.o.packed);
+	EXPECT_EQ(CLI_ATTACH_VHOST, p.o.attach);
+	EXPECT_TRUE(p.o.verbose);
+}
+
+TEST(attach_forms)
+{
+	struct parsed p;
+
+	PARSE(&p, "blk", "--name", "b", "--backend", "null", "--size", "1M", "--attach");
+	EXPECT_EQ(CLI_ATTACH_VIRTIO, p.o.attach);
+	PARSE(&p, "blk", "--name", "b", "--backend", "null", "--size", "1M", "--attach=vhost");
+	EXPECT_EQ(CLI_ATTACH_VHOST, p.o.attach);
+	PARSE(&p, "blk", "--attach", "virtio", "--name", "b", "--backend", "ram", "--size", "1M");
+	EXPECT_EQ(0, p.ret);
+	EXPECT_EQ(CLI_ATTACH_VIRTIO, p.o.attach);
+	PARSE(&p, "blk", "--attach", "--ro", "--name", "b", "--file", "f");
+	EXPECT_EQ(0, p.ret);
+	EXPECT_EQ(CLI_ATTACH_VIRTIO, p.o.attach);
+	EXPECT_TRUE(p.o.read_only);
+}
+
+TEST(help)
+{
+	struct parsed p;
+
+	PARSE(&p, "--help");
+	EXPECT_EQ(0, p.ret);
+	EXPECT_TRUE(p.o.help);
+	PARSE(&p, "blk", "-h");
+	EXPECT_TRUE(p.o.help);
+}
+
+TEST(sizes)
+{
+	uint64_t b;
+
+	EXPECT_EQ(0, cli_parse_size("512", &b));
+	EXPECT_EQ(512, b);
+	EXPECT_EQ(0, cli_parse_size("4k", &b));
+	EXPECT_EQ(4096, b);
+	EXPECT_EQ(0, cli_parse_size("64M", &b));
+	EXPECT_EQ(64ULL << 20, b);
+	EXPECT_EQ(0, cli_parse_size("1T", &b));
+	EXPECT_EQ(1ULL << 40, b);
+	EXPECT_EQ(-EINVAL, cli_parse_size("", &b));
+	EXPECT_EQ(-EINVAL, cli_parse_size("-1", &b));
+	EXPECT_EQ(-EINVAL, cli_parse_size("1X", &b));
+	EXPECT_EQ(-EINVAL, cli_parse_size("1MB", &b));
+	EXPECT_EQ(-EINVAL, cli_parse_size("99999999999999999999", &b));
+	EXPECT_EQ(-EINVAL, cli_parse_size("20000000T", &b));
+}
+
+/* Each refused command line: -EINVAL and a message naming what is wrong. */
+#define REFUSED(needle, ...) do {						\
+		struct parsed p;						\
+		PARSE(&p, __VA_ARGS__);						\
+		EXPECT_EQ(-EINVAL, p.ret);					\
+		EXPECT_NE(NULL, strstr(p.err, needle)) TH_LOG("message: %s", p.err); \
+	} while (0)
+
+TEST(refused)
+{
+	REFUSED("device type", "--name");
+	REFUSED("unknown device type 'disk'", "disk", "--name", "b");
+	REFUSED("--name is required", "blk", "--file", "f");
+	REFUSED("no '/'", "blk", "--name", "a/b", "--file", "f");
+	REFUSED("--file PATH, or --backend", "blk", "--name", "b");
+	REFUSED("--backend 'tape'", "blk", "--name", "b", "--backend", "tape", "--size", "1M");
+	REFUSED("needs --file", "blk", "--name", "b", "--backend", "file");
+	REFUSED("--file goes with", "blk", "--name", "b", "--backend", "null", "--file", "f",
+		"--size", "1M");
+	REFUSED("null backend needs --size", "blk", "--name", "b", "--backend", "null");
+	REFUSED("multiple of 512", "blk", "--name", "b", "--file", "f", "--size", "1000");
+	REFUSED("--size 'lots'", "blk", "--name", "b", "--file", "f", "--size", "lots");
+	REFUSED("--size '0'", "blk", "--name", "b", "--file", "f", "--size", "0");
+	REFUSED("--direct goes with", "blk", "--name", "b", "--backend", "ram", "--size", "1M",
+		"--direct");
+	REFUSED("--queues '0'", "blk", "--name", "b", "--file", "f", "--queues", "0");
+	REFUSED("--queues '65'", "blk", "--name", "b", "--file", "f", "--queues", "65");
+	REFUSED("--queue-size '100'", "blk", "--name", "b", "--file", "f", "--queue-size", "100");
+	REFUSED("--queue-size '2048'", "blk", "--name", "b", "--file", "f", "--queue-size",
+		"2048");
+	REFUSED("--attach 'vm'", "blk", "--name", "b", "--file", "f", "--attach=vm");
+	REFUSED("unknown option '--bogus'", "blk", "--name", "b", "--file", "f", "--bogus");
+	REFUSED("--queues needs a value", "blk", "--name", "b", "--file", "f", "--queues");
+	REFUSED("unexpected argument 'extra'", "blk", "--name", "b", "--file", "f", "extra");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uvdpad's virtio-blk device as the kernel's virtio_blk sees it: attached
+ * through virtio_vdpa, a real /dev/vdX with the configured geometry that
+ * keeps data, survives a filesystem, fio verify and detach under I/O, and
+ * goes away cleanly.
+ */
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "uvdpad_util.h"
+
+#define MiB (1024 * 1024)
+
+FIXTURE(blk) {
+	struct daemon d;
+	char img[64];
+	char dev[64];
+};
+
+FIXTURE_VARIANT(blk) {
+	const char *ring;	/* --split or --packed */
+	const char *queues;
+};
+
+FIXTURE_VARIANT_ADD(blk, split) {
+	.ring = "--split",
+	.queues = "1",
+};
+
+FIXTURE_VARIANT_ADD(blk, packed_2q) {
+	.ring = "--packed",
+	.queues = "2",
+};
+
+FIXTURE_SETUP(blk)
+{
+	snprintf(self->img, sizeof(self->img), "/tmp/uvdpa-blk-%d.img", getpid());
+	snprintf(self->d.name, sizeof(self->d.name), "ksft-blk%d", getpid());
+	unlink(self->img);
+}
+
+FIXTURE_TEARDOWN(blk)
+{
+	daemon_close(&self->d);
+	unlink(self->img);
+}
+
+static int start(struct __test_metadata *_metadata, FIXTURE_DATA(blk) *self,
+		 const FIXTURE_VARIANT(blk) *variant, const char *extra)
+{
+	char name[64];
+	int status = 0, ret;
+
+	snprintf(name, sizeof(name), "%s", self->d.name);
+	ret = daemon_spawn(&self->d, name, "blk", "--name", name, "--file", self->img,
+			   "--size", "64M", "--queues", variant->queues, variant->ring,
+			   "--attach", extra, NULL);
+	if (ret)
+		return ret;
+	ret = daemon_wait_ready(&self->d, &status);
+	if (ret) {
+		char err[1024];
+
+		read_all(self->d.err, err, sizeof(err));
+		TH_LOG("uvdpad did not get ready (%d, status %#x): %s", ret, status, err);
+		return ret;
+	}
+	ret = find_disk(self->d.name, self->d.disk, sizeof(self->d.disk));
+	snprintf(self->dev, sizeof(self->dev), "/dev/%s", self->d.disk);
+	return ret;
+}
+
+TEST_F(blk, geometry)
+{
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	EXPECT_EQ(64LL * MiB / 512, sysfs_ll("/sys/block/%s/size", self->d.disk));
+	EXPECT_EQ(512, sysfs_ll("/sys/block/%s/queue/logical_block_size", self->d.disk));
+	EXPECT_EQ(0, sysfs_ll("/sys/block/%s/ro", self->d.disk));
+	EXPECT_EQ(atoi(variant->queues), count_entries("/sys/block/%s/mq", self->d.disk));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+TEST_F(blk, data_reaches_the_backing_file)
+{
+	char back[4096];
+	void *buf = NULL;
+	int fd;
+
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	/* O_DIRECT: the buffer must be aligned. */
+	ASSERT_EQ(0, posix_memalign(&buf, 4096, 4096));
+	memset(buf, 0x5a, 4096);
+	snprintf(buf, 4096, "uvdpa %s", variant->ring);
+	fd = open(self->dev, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(4096, pwrite(fd, buf, 4096, 8 * MiB));
+	EXPECT_EQ(0, fsync(fd));
+	close(fd);
+
+	fd = open(self->img, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(4096, pread(fd, back, sizeof(back), 8 * MiB));
+	EXPECT_EQ(0, memcmp(back, buf, sizeof(back)));
+	close(fd);
+
+	memset(back, 0, sizeof(back));
+	fd = open(self->dev, O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fd);
+	memset(buf, 0, 4096);
+	EXPECT_EQ(4096, pread(fd, buf, 4096, 8 * MiB));
+	EXPECT_EQ(0, strcmp(buf, variant->ring) == 0 ? -1 : strncmp(buf, "uvdpa ", 6));
+	close(fd);
+	free(buf);
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+TEST_F_TIMEOUT(blk, filesystem_survives_restart, 300)
+{
+	char mnt[64];
+
+	snprintf(mnt, sizeof(mnt), "/tmp/uvdpa-mnt-%d", getpid());
+	ASSERT_EQ(0, mkdir(mnt, 0700));
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	ASSERT_EQ(0, run("mkfs.ext4 -q -F %s", self->dev));
+	ASSERT_EQ(0, run("mount %s %s", self->dev, mnt));
+	EXPECT_EQ(0, run("dd if=/dev/urandom of=%s/f bs=64k count=64 status=none", mnt));
+	EXPECT_EQ(0, run("cd %s && sha256sum f > /tmp/uvdpa-sum-%d && sync", mnt, getpid()));
+	EXPECT_EQ(0, run("umount %s", mnt));
+	EXPECT_EQ(0, run("e2fsck -fn %s >/dev/null 2>&1", self->dev));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+	EXPECT_FALSE(path_exists("/sys/bus/vdpa/devices/%s", self->d.name));
+
+	/* A new daemon on the same file: the data is still there. */
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	ASSERT_EQ(0, run("mount %s %s", self->dev, mnt));
+	EXPECT_EQ(0, run("cd %s && sha256sum -c --quiet /tmp/uvdpa-sum-%d", mnt, getpid()));
+	EXPECT_EQ(0, run("umount %s", mnt));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+	rmdir(mnt);
+}
+
+TEST_F_TIMEOUT(blk, fio_verify, 600)
+{
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	/* 4k at QD1 and 64k at QD32, random writes then a verifying read pass. */
+	EXPECT_EQ(0, run("fio --name=qd1 --filename=%s --ioengine=io_uring --direct=1 "
+			 "--rw=randwrite --bs=4k --iodepth=1 --size=8M --verify=crc32c "
+			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
+	EXPECT_EQ(0, run("fio --name=qd32 --filename=%s --ioengine=io_uring --direct=1 "
+			 "--rw=randwrite --bs=64k --iodepth=32 --size=32M --verify=crc32c "
+			 "--do_verify=1 --verify_fatal=1 --numjobs=%s --offset_increment=32M "
+			 "--output=/dev/null", self->dev, variant->queues));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+TEST_F_TIMEOUT(blk, discard_punches_holes_and_write_zeroes_reads_zero, 120)
+{
+	struct stat before, after;
+	char buf[4096], zero[4096] = { 0 };
+	int fd;
+
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	ASSERT_EQ(0, run("dd if=/dev/urandom of=%s bs=1M count=4 oflag=direct status=none",
+			 self->dev));
+	ASSERT_EQ(0, stat(self->img, &before));
+	EXPECT_EQ(0, run("blkdiscard -o 0 -l 2M %s", self->dev));
+	ASSERT_EQ(0, stat(self->img, &after));
+	EXPECT_LT(after.st_blocks, before.st_blocks);
+
+	EXPECT_EQ(0, run("blkdiscard -z -o 2M -l 1M %s", self->dev));
+	fd = open(self->dev, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(4096, pread(fd, buf, sizeof(buf), 2 * MiB + 8192));
+	EXPECT_EQ(0, memcmp(buf, zero, sizeof(buf)));
+	close(fd);
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+TEST_F_TIMEOUT(blk, detach_under_io_then_reattach, 300)
+{
+	long long ios;
+	int status;
+	pid_t fio;
+
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	ios = disk_ios(self->d.disk);
+	fio = fork();
+	ASSERT_LE(0, fio);
+	if (fio == 0) {
+		char arg[80];
+
+		snprintf(arg, sizeof(arg), "--filename=%s", self->dev);
+		execlp("fio", "fio", "--name=busy", arg, "--ioengine=io_uring", "--direct=1",
+		       "--rw=randrw", "--bs=4k", "--iodepth=16", "--time_based",
+		       "--runtime=60", "--output=/dev/null", NULL);
+		_exit(127);
+	}
+	/* Removal must happen under I/O: wait (bounded) until fio's I/O has completed. */
+	for (int i = 0; i < 600 && disk_ios(self->d.disk) < ios + 64; i++) {
+		usleep(100 * 1000);
+	}
+	EXPECT_LE(ios + 64, disk_ios(self->d.disk));
+	EXPECT_EQ(0, run("vdpa dev del %s", self->d.name));
+	ASSERT_EQ(fio, waitpid(fio, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+
+	/* The daemon kept serving the VDUSE device: it can go on the bus again. */
+	EXPECT_EQ(0, kill(self->d.pid, 0));
+	ASSERT_EQ(0, run("vdpa dev add name %s mgmtdev vduse", self->d.name));
+	ASSERT_EQ(0, find_disk(self->d.name, self->d.disk, sizeof(self->d.disk)));
+	snprintf(self->dev, sizeof(self->dev), "/dev/%s", self->d.disk);
+	EXPECT_EQ(0, run("dd if=%s of=/dev/null bs=1M count=4 iflag=direct status=none",
+			 self->dev));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+	EXPECT_FALSE(path_exists("/sys/bus/vdpa/devices/%s", self->d.name));
+	EXPECT_FALSE(path_exists("/dev/vduse/%s", self->d.name));
+}
+
+TEST_F(blk, read_only_refuses_writes)
+{
+	int fd;
+
+	/* A read-only device needs an existing image. */
+	ASSERT_EQ(0, run("truncate -s 64M %s", self->img));
+	ASSERT_EQ(0, start(_metadata, self, variant, "--ro"));
+	EXPECT_EQ(1, sysfs_ll("/sys/block/%s/ro", self->d.disk));
+	/* The block layer refuses the write before it reaches the device. */
+	fd = open(self->dev, O_WRONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, pwrite(fd, "x", 1, 0));
+	EXPECT_EQ(EPERM, errno);
+	close(fd);
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char cli_usage[] =
+	"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend null|ram --size SIZE)\n"
+	"                  [--ro] [--queues N] [--queue-size N] [--packed|--split]\n"
+	"                  [--attach [virtio|vhost]] [-v]\n"
+	"\n"
+	"Creates a virtio-blk device through VDUSE and serves it until SIGINT or SIGTERM.\n"
+	"Without --attach, add it to the vdpa bus yourself: vdpa dev add name NAME mgmtdev vduse\n"
+	"\n"
+	"  --name NAME        VDUSE device name (also the vdpa device name)\n"
+	"  --file PATH        backing file or block device; created sparse when --size is given\n"
+	"  --backend B        file (default with --file), null (no data, for benchmarks), ram\n"
+	"  --size SIZE        capacity: bytes or with K, M, G, T; a multiple of 512\n"
+	"  --direct           open the file with O_DIRECT\n"
+	"  --ro               read-only device\n"
+	"  --queues N         number of virtqueues, 1 to 64 (default 1)\n"
+	"  --queue-size N     entries per queue, a power of 2 from 2 to 1024 (default 256)\n"
+	"  --packed, --split  offer the packed ring, or the split ring only (default)\n"
+	"  --attach [virtio|vhost]  attach to the vdpa bus and bind virtio_vdpa (default)\n"
+	"                     or vhost_vdpa; detach on exit\n"
+	"  -v, --verbose      debug messages\n";
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int cli_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default:
+		return -EINVAL;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum { OPT_FILE = 256, OPT_BACKEND, OPT_SIZE, OPT_DIRECT, OPT_RO, OPT_QUEUES,
+       OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_ATTACH, OPT_NAME };
+
+static const struct option long_opts[] = {
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "direct", no_argument, NULL, OPT_DIRECT },
+	{ "ro", no_argument, NULL, OPT_RO },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
+	{ "packed", no_argument, NULL, OPT_PACKED },
+	{ "split", no_argument, NULL, OPT_SPLIT },
+	{ "attach", optional_argument, NULL, OPT_ATTACH },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int check(struct cli_opts *o, char *err, size_t errlen)
+{
+	if (!o->name)
+		return fail(err, errlen, "--name is required");
+	if (!o->name[0] || strlen(o->name) > 255 || strchr(o->name, '/'))
+		return fail(err, errlen, "--name '%s': 1 to 255 characters, no '/'", o->name);
+	if (!o->backend)
+		o->backend = o->path ? "file" : NULL;
+	if (!o->backend)
+		return fail(err, errlen, "give --file PATH, or --backend null|ram with --size");
+	if (strcmp(o->backend, "file") && strcmp(o->backend, "null") && strcmp(o->backend, "ram"))
+		return fail(err, errlen, "--backend '%s': file, null or ram", o->backend);
+	if (!strcmp(o->backend, "file") && !o->path)
+		return fail(err, errlen, "the file backend needs --file PATH");
+	if (strcmp(o->backend, "file") && o->path)
+		return fail(err, errlen, "--file goes with the file backend, not '%s'", o->backend);
+	if (strcmp(o->backend, "file") && !o->size)
+		return fail(err, errlen, "the %s backend needs --size", o->backend);
+	if (o->size % 512)
+		return fail(err, errlen, "--size must be a multiple of 512 bytes");
+	if (o->direct && strcmp(o->backend, "file"))
+		return fail(err, errlen, "--direct goes with the file backend");
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->queues = 1;
+	o->queue_size = 256;
+	if (argc < 2)
+		return fail(err, errlen, "missing the device type (blk)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		o->help = true;
+		return 0;
+	}
+	if (strcmp(argv[1], "blk"))
+		return fail(err, errlen, "unknown device type '%s' (blk)", argv[1]);
+	o->type = argv[1];
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, ":vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NAME:
+			o->name = optarg;
+			break;
+		case OPT_FILE:
+			o->path = optarg;
+			break;
+		case OPT_BACKEND:
+			o->backend = optarg;
+			break;
+		case OPT_SIZE:
+			if (cli_parse_size(optarg, &o->size) || !o->size)
+				return fail(err, errlen, "--size '%s': a size like 512, 64M or 2G",
+					    optarg);
+			break;
+		case OPT_DIRECT:
+			o->direct = true;
+			break;
+		case OPT_RO:
+			o->read_only = true;
+			break;
+		case OPT_QUEUES:
+			if (parse_uint(optarg, 1, 64, &o->queues))
+				return fail(err, errlen, "--queues '%s': 1 to 64", optarg);
+			break;
+		case OPT_QUEUE_SIZE:
+			if (parse_uint(optarg, 2, 1024, &o->queue_size) ||
+			    (o->queue_size & (o->queue_size - 1)))
+				return fail(err, errlen,
+					    "--queue-size '%s': a power of 2 from 2 to 1024", optarg);
+			break;
+		case OPT_PACKED:
+			o->packed = true;
+			break;
+		case OPT_SPLIT:
+			o->packed = false;
+			break;
+		case OPT_ATTACH:
+			/* getopt takes an optional value only as --attach=X; accept --attach X too. */
+			if (!optarg && optind < argc - 1 && argv[optind + 1][0] != '-')
+				optarg = argv[1 + optind++];
+			if (!optarg || !strcmp(optarg, "virtio"))
+				o->attach = CLI_ATTACH_VIRTIO;
+			else if (!strcmp(optarg, "vhost"))
+				o->attach = CLI_ATTACH_VHOST;
+			else
+				return fail(err, errlen, "--attach '%s': virtio or vhost", optarg);
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			return fail(err, errlen, "%s needs a value", argv[optind]);
+		default:
+			return fail(err, errlen, "unknown option '%s'", argv[optind]);
+		}
+	}
+	if (optind < argc - 1)
+		return fail(err, errlen, "unexpected argument '%s'", argv[optind + 1]);
+	return check(o, err, errlen);
+}

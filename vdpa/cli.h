@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* uvdpad's command line: parsed and checked before anything is created. */
+#ifndef UVDPA_CLI_H
+#define UVDPA_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cli_attach {
+	CLI_ATTACH_NONE,	/* the user runs "vdpa dev add" */
+	CLI_ATTACH_VIRTIO,	/* a host device, through virtio_vdpa */
+	CLI_ATTACH_VHOST,	/* /dev/vhost-vdpa-N for a VM */
+};
+
+struct cli_opts {
+	const char *type;	/* "blk" */
+	const char *name;
+	const char *backend;	/* "file", "null", "ram" */
+	const char *path;
+	uint64_t size;		/* bytes; 0: the file's size */
+	bool direct;
+	bool read_only;
+	unsigned int queues;
+	unsigned int queue_size;
+	bool packed;
+	enum cli_attach attach;
+	bool verbose;
+	bool help;
+};
+
+/*
+ * Parse argv into @o. On a bad argument return -EINVAL with a one-line
+ * message for a person in @err.
+ */
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
+/* "512", "4k", "1M", "2G", "1T" (powers of 1024) into bytes: 0 or -EINVAL. */
+int cli_parse_size(const char *s, uint64_t *bytes);
+extern const char cli_usage[];
+
+#endif

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/virtio_config.h>
+
+#include "log.h"
+#include "vduse_dev.h"
+
+#define CONTROL "/dev/vduse/control"
+
+int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
+{
+	struct vduse_dev_config *cfg;
+	__u64 api = 0;
+	char path[VDUSE_NAME_MAX + 16];
+	unsigned int i;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	d->stop_fd = -1;
+	if (strlen(p->name) >= sizeof(d->name) || !p->name[0])
+		return -EINVAL;
+	strcpy(d->name, p->name);
+	d->nr_queues = p->nr_queues;
+	d->queue_size = p->queue_size;
+
+	d->ctl_fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	if (d->ctl_fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	if (ioctl(d->ctl_fd, VDUSE_SET_API_VERSION, &api)) {
+		ret = -errno;
+		goto err_ctl;
+	}
+	cfg = calloc(1, sizeof(*cfg) + p->config_size);
+	if (!cfg) {
+		ret = -ENOMEM;
+		goto err_ctl;
+	}
+	strcpy(cfg->name, p->name);
+	cfg->device_id = p->device_id;
+	cfg->vendor_id = 0;
+	cfg->features = p->features;
+	cfg->vq_num = p->nr_queues;
+	cfg->vq_align = 4096;
+	cfg->config_size = p->config_size;
+	memcpy(cfg->config, p->config, p->config_size);
+	ret = ioctl(d->ctl_fd, VDUSE_CREATE_DEV, cfg) ? -errno : 0;
+	free(cfg);
+	if (ret)
+		goto err_ctl;
+
+	snprintf(path, sizeof(path), "/dev/vduse/%s", p->name);
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		ret = -errno;
+		goto err_dev;
+	}
+	for (i = 0; i < p->nr_queues; i++) {
+		struct vduse_vq_config vq = { .index = i, .max_size = p->queue_size };
+
+		if (ioctl(d->fd, VDUSE_VQ_SETUP, &vq)) {
+			ret = -errno;
+			goto err_fd;
+		}
+	}
+	return 0;
+err_fd:
+	close(d->fd);
+	d->fd = -1;
+err_dev:
+	ioctl(d->ctl_fd, VDUSE_DESTROY_DEV, d->name);
+err_ctl:
+	close(d->ctl_fd);
+	d->ctl_fd = -1;
+	return ret;
+}
+
+static struct wq *find_queue(struct vduse_dev *d, unsigned int index)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		if (index >= w->queues[0].index && index < w->queues[0].index + w->nr_queues)
+			return &w->queues[index - w->queues[0].index];
+	}
+	return NULL;
+}
+
+static void workers_call(struct vduse_dev *d, enum worker_cmd cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++)
+		worker_call(&d->workers[i], cmd);
+}
+
+/* DRIVER_OK: read what the driver set up and hand each ready queue to its worker. */
+static void queues_start(struct vduse_dev *d)
+{
+	unsigned int i;
+
+	if (ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->driver_features))
+		log_err("cannot read the negotiated features: %s", strerror(errno));
+	for (i = 0; i < d->nr_queues; i++) {
+		struct vduse_vq_info info = { .index = i };
+		struct wq *q = find_queue(d, i);
+		struct vduse_vq_eventfd kick = { .index = i };
+		bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
+
+		q->cfg.num = 0;
+		if (ioctl(d->fd, VDUSE_VQ_GET_INFO, &info)) {
+			log_err("queue %u: cannot read its setup: %s", i, strerror(errno));
+			continue;
+		}
+		if (!info.ready)
+			continue;
+		/* The kernel drops the kick eventfd on every reset. */
+		kick.fd = q->kick_fd;
+		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick)) {
+			log_err("queue %u: cannot set its kick eventfd: %s", i, strerror(errno));
+			continue;
+		}
+		q->cfg = (struct vq_config){
+			.features = d->driver_features,
+			.num = info.num,
+			.desc_addr = info.desc_addr,
+			.driver_addr = info.driver_addr,
+			.device_addr = info.device_addr,
+		};
+		if (packed) {
+			q->state = (struct vq_state){
+				.avail_idx = info.packed.last_avail_idx,
+				.avail_wrap = info.packed.last_avail_counter,
+				.used_idx = info.packed.last_used_idx,
+				.used_wrap = info.packed.last_used_counter,
+			};
+		} else {
+			q->state = (struct vq_state){ .avail_idx = info.split.avail_index };
+		}
+		log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info.num,
+			  packed ? "packed" : "split", (unsigned long long)info.desc_addr);
+	}
+	workers_call(d, WORKER_START);
+}
+
+static void invalidate(struct vduse_dev *d, uint64_t start, uint64_t last)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++)
+		iotlb_invalidate(&d->workers[i].tlb, start, last);
+}
+
+static void set_status(struct vduse_dev *d, uint8_t status)
+{
+	bool was_ok = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+	bool ok = status & VIRTIO_CONFIG_S_DRIVER_OK;
+
+	log_debug("status %#x -> %#x", d->status, status);
+	if (ok && !was_ok)
+		queues_start(d);
+	else if (!ok && was_ok)
+		/* Before the answer: the kernel frees the rings once we reply. */
+		workers_call(d, WORKER_STOP);
+	/*
+	 * The kernel frees coherent (ring) memory without an IOTLB update
+	 * message, and the next driver may get the same IOVAs with other
+	 * pages: drop every mapping on reset.
+	 */
+	if (!status)
+		invalidate(d, 0, UINT64_MAX);
+	d->status = status;
+}
+
+static void update_iotlb(struct vduse_dev *d, uint64_t start, uint64_t last)
+{
+	bool running = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+
+	log_debug("iotlb update [%#llx, %#llx]", (unsigned long long)start,
+		  (unsigned long long)last);
+	/* Workers hold pointers into the mappings only while they run. */
+	if (running)
+		workers_call(d, WORKER_STOP);
+	invalidate(d, start, last);
+	if (running)
+		workers_call(d, WORKER_START);
+}
+
+static void vq_state_of(struct vduse_dev *d, struct vduse_vq_state *s)
+{
+	struct wq *q = find_queue(d, s->index);
+	bool running = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+
+	if (!q)
+		return;
+	/* A stopped queue's state is current; a running one is stopped and restarted for it. */
+	if (running) {
+		workers_call(d, WORKER_STOP);
+		workers_call(d, WORKER_START);
+	}
+	if (d->driver_features & (1ULL << VIRTIO_F_RING_PACKED)) {
+		s->packed.last_avail_idx = q->state.avail_idx;
+		s->packed.last_avail_counter = q->state.avail_wrap;
+		s->packed.last_used_idx = q->state.used_idx;
+		s->packed.last_used_counter = q->state.used_wrap;
+	} else {
+		s->split.avail_index = q->state.avail_idx;
+	}
+}
+
+static int handle(struct vduse_dev *d)
+{
+	struct vduse_dev_request req;
+	struct vduse_dev_response resp;
+	ssize_t n = read(d->fd, &req, sizeof(req));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n != sizeof(req))
+		return -EIO;
+	memset(&resp, 0, sizeof(resp));
+	resp.request_id = req.request_id;
+	resp.result = VDUSE_REQ_RESULT_OK;
+	switch (req.type) {
+	case VDUSE_GET_VQ_STATE:
+		resp.vq_state.index = req.vq_state.index;
+		vq_state_of(d, &resp.vq_state);
+		break;
+	case VDUSE_SET_STATUS:
+		set_status(d, req.s.status);
+		break;
+	case VDUSE_UPDATE_IOTLB:
+		update_iotlb(d, req.iova.start, req.iova.last);
+		break;
+	default:
+		resp.result = VDUSE_REQ_RESULT_FAILED;
+		break;
+	}
+	if (write(d->fd, &resp, sizeof(resp)) != sizeof(resp))
+		return -errno;
+	return 0;
+}
+
+static void *control_main(void *arg)
+{
+	struct vduse_dev *d = arg;
+	struct pollfd fds[2] = {
+		{ .fd = d->fd, .events = POLLIN },
+		{ .fd = d->stop_fd, .events = POLLIN },
+	};
+	int ret;
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("control: poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		if (fds[0].revents & POLLIN) {
+			ret = handle(d);
+			if (ret) {
+				log_err("control: message from the kernel: %s", strerror(-ret));
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
+{
+	int ret;
+
+	d->workers = workers;
+	d->nr_workers = nr;
+	d->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (d->stop_fd < 0)
+		return -errno;
+	ret = -pthread_create(&d->thread, NULL, control_main, d);
+	if (ret)
+		return ret;
+	d->running = true;
+	return 0;
+}
+
+void vduse_dev_stop(struct vduse_dev *d)
+{
+	uint64_t one = 1;
+
+	if (!d->running)
+		return;
+	if (write(d->stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("control: cannot stop: %s", strerror(errno));
+	pthread_join(d->thread, NULL);
+	d->running = false;
+	if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		workers_call(d, WORKER_STOP);
+	close(d->stop_fd);
+	d->stop_fd = -1;
+}
+
+int vduse_dev_destroy(struct vduse_dev *d)
+{
+	int ret = 0;
+
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	if (d->ctl_fd >= 0) {
+		if (ioctl(d->ctl_fd, VDUSE_DESTROY_DEV, d->name))
+			ret = -errno;
+		close(d->ctl_fd);
+		d->ctl_fd = -1;
+	}
+	return ret;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VDUSE transport: create the device through /dev/vduse/control, then
+ * serve /dev/vduse/NAME's messages on a control thread that never waits for
+ * data-path I/O beyond draining it on a reset (the kernel gives a message
+ * msg_timeout, 30 s by default, and then marks the device broken for good).
+ * Queues are served by workers; the control thread starts and stops them.
+ */
+#ifndef UVDPA_VDUSE_DEV_H
+#define UVDPA_VDUSE_DEV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/vduse.h>
+
+#include "worker.h"
+
+struct vduse_dev_params {
+	const char *name;
+	uint32_t device_id;	/* VIRTIO_ID_* */
+	uint64_t features;	/* offered; must include VIRTIO_F_ACCESS_PLATFORM */
+	const void *config;	/* the device's config space */
+	uint32_t config_size;
+	unsigned int nr_queues;
+	uint16_t queue_size;
+};
+
+struct vduse_dev {
+	char name[VDUSE_NAME_MAX];
+	int ctl_fd;
+	int fd;
+	unsigned int nr_queues;
+	uint16_t queue_size;
+	uint8_t status;
+	uint64_t driver_features;
+	struct worker *workers;
+	unsigned int nr_workers;
+	pthread_t thread;
+	int stop_fd;
+	bool running;
+};
+
+/*
+ * Create the VDUSE device: -ENODEV when the vduse module is missing,
+ * -EACCES without privileges, -EEXIST when the name is taken, else the
+ * kernel's errno.
+ */
+int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p);
+/* Serve messages with @nr workers that split the queues among them. */
+int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr);
+/* Stop the control thread (queues stop with the device's reset, or here). */
+void vduse_dev_stop(struct vduse_dev *d);
+/* Close and destroy the device; -EBUSY while it is still on the vdpa bus. */
+int vduse_dev_destroy(struct vduse_dev *d);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A worker thread owns one io_uring and a set of virtqueues outright: kicks
+ * arrive as completions of reads on the queues' kick eventfds, backend I/O
+ * goes on the same ring, and used buffers and interrupts follow each batch
+ * of completions. The VDUSE control thread drives it with worker_call(),
+ * which waits until the worker has carried the command out.
+ */
+#ifndef UVDPA_WORKER_H
+#define UVDPA_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <liburing.h>
+
+#include "device.h"
+#include "iotlb.h"
+#include "virtqueue.h"
+
+enum worker_cmd {
+	WORKER_IDLE,
+	WORKER_START,	/* serve every queue whose wq.cfg.num is set, from wq.state */
+	WORKER_STOP,	/* stop popping, drain in-flight requests, save wq.state */
+	WORKER_EXIT,
+};
+
+struct worker;
+
+struct wq {
+	struct worker *w;
+	unsigned int index;
+	int kick_fd;
+	uint64_t kick_buf;
+	/* Written by the control thread only while the queue is stopped. */
+	struct vq_config cfg;
+	struct vq_state state;
+	struct vq vq;
+	bool running;
+	bool broken;
+	bool pushed;
+	char *slots;
+	struct dev_req **free;
+	unsigned int nr_free;
+	unsigned int inflight;
+};
+
+struct worker {
+	pthread_t thread;
+	struct io_uring ring;
+	int cmd_fd;
+	uint64_t cmd_buf;
+	int dev_fd;
+	const struct dev_model *model;
+	void *dev;
+	struct iotlb tlb;
+	struct wq *queues;
+	unsigned int nr_queues;
+	bool stopping;
+	bool exiting;
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	enum worker_cmd cmd;	/* under lock: pending until the worker sets WORKER_IDLE */
+};
+
+/* Set up @w for queues [first, first + nr) of the VDUSE device @dev_fd. */
+int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, void *dev,
+		unsigned int first, unsigned int nr);
+int worker_run(struct worker *w);
+/* Have the worker carry out @cmd and wait for it (STOP waits for the drain). */
+void worker_call(struct worker *w, enum worker_cmd cmd);
+/* After WORKER_EXIT: join and free. */
+void worker_fini(struct worker *w);
+
+#endif
