@@ -134,8 +134,10 @@ check: deps
 fuzz: fuzzers
 	$(Q)for f in $(FUZZERS); do tools/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done
 
+# Native benchmarks, then uvdpad against qemu-storage-daemon in one VM boot.
 bench: deps all
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
+	$(Q)tools/testvm/run --timeout 1200 -- tools/bench/blk-vm
 
 demo: deps
 	$(Q)$(MAKE) all
