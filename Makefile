@@ -22,6 +22,7 @@ DESTDIR ?=
 FUZZ_SECONDS ?= 300
 SMOKE_SECONDS ?= 30
 UVDPA_CACHE ?= $(HOME)/.cache/uvdpa
+export UVDPA_CACHE
 
 include tools/testvm/kernel.conf
 KSFT ?= $(UVDPA_CACHE)/ksft-$(KERNEL_PKG_VERSION)
@@ -102,7 +103,7 @@ $(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h)
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
 $(KSFT)/lib.mk:
-	$(Q)UVDPA_CACHE=$(UVDPA_CACHE) tools/testvm/fetch ksft
+	$(Q)tools/testvm/fetch ksft
 
 # The kselftest way: each collection's own Makefile includes lib.mk; "install"
 # lays out run_kselftest.sh, the runner and kselftest-list.txt.
