@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Run uvdpad from a test: start it with its stdout on a pipe, wait for its
- * "ready" line (or its death) with a bounded poll, find the block device the
- * kernel made of it, and stop it.
+ * "ready" line (or its death) with a bounded poll, and stop it.
  */
 #ifndef UVDPAD_UTIL_H
 #define UVDPAD_UTIL_H
@@ -143,38 +142,6 @@ static inline void daemon_close(struct daemon *d)
 	if (d->err > 0)
 		close(d->err);
 	d->out = d->err = -1;
-}
-
-/* The disk virtio_blk made of vdpa device @name: "vdX" into @disk. */
-static inline int find_disk(const char *name, char *disk, size_t len)
-{
-	char path[PATH_MAX];
-	struct dirent *e, *b;
-	DIR *dir, *bdir;
-	int ret = -ENOENT;
-
-	snprintf(path, sizeof(path), "/sys/bus/vdpa/devices/%s", name);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((e = readdir(dir))) {
-		if (strncmp(e->d_name, "virtio", 6))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/vdpa/devices/%s/%s/block", name,
-			 e->d_name);
-		bdir = opendir(path);
-		if (!bdir)
-			continue;
-		while ((b = readdir(bdir))) {
-			if (b->d_name[0] != '.' && strlen(b->d_name) < len) {
-				strcpy(disk, b->d_name);
-				ret = 0;
-			}
-		}
-		closedir(bdir);
-	}
-	closedir(dir);
-	return ret;
 }
 
 static inline long long sysfs_ll(const char *fmt, const char *disk)
