@@ -10,7 +10,7 @@
 
 const char cli_usage[] =
 	"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend null|ram --size SIZE)\n"
-	"                  [--ro] [--queues N] [--queue-size N] [--packed|--split]\n"
+	"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
 	"                  [--attach [virtio|vhost]] [-v]\n"
 	"\n"
 	"Creates a virtio-blk device through VDUSE and serves it until SIGINT or SIGTERM.\n"
@@ -23,6 +23,7 @@ const char cli_usage[] =
 	"  --direct           open the file with O_DIRECT\n"
 	"  --ro               read-only device\n"
 	"  --queues N         number of virtqueues, 1 to 64 (default 1)\n"
+	"  --workers N        threads serving them, 1 to --queues (default: one per queue)\n"
 	"  --queue-size N     entries per queue, a power of 2 from 2 to 1024 (default 256)\n"
 	"  --packed, --split  offer the packed ring, or the split ring only (default)\n"
 	"  --attach [virtio|vhost]  attach to the vdpa bus and bind virtio_vdpa (default)\n"
@@ -81,7 +82,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
 }
 
 enum { OPT_FILE = 256, OPT_BACKEND, OPT_SIZE, OPT_DIRECT, OPT_RO, OPT_QUEUES,
-       OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_ATTACH, OPT_NAME };
+       OPT_WORKERS, OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_ATTACH, OPT_NAME };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -91,6 +92,7 @@ static const struct option long_opts[] = {
 	{ "direct", no_argument, NULL, OPT_DIRECT },
 	{ "ro", no_argument, NULL, OPT_RO },
 	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
 	{ "packed", no_argument, NULL, OPT_PACKED },
 	{ "split", no_argument, NULL, OPT_SPLIT },
@@ -122,6 +124,11 @@ static int check(struct cli_opts *o, char *err, size_t errlen)
 		return fail(err, errlen, "--size must be a multiple of 512 bytes");
 	if (o->direct && strcmp(o->backend, "file"))
 		return fail(err, errlen, "--direct goes with the file backend");
+	if (o->workers > o->queues)
+		return fail(err, errlen, "--workers %u: more workers than --queues %u",
+			    o->workers, o->queues);
+	if (!o->workers)
+		o->workers = o->queues;
 	return 0;
 }
 
@@ -169,6 +176,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		case OPT_QUEUES:
 			if (parse_uint(optarg, 1, 64, &o->queues))
 				return fail(err, errlen, "--queues '%s': 1 to 64", optarg);
+			break;
+		case OPT_WORKERS:
+			if (parse_uint(optarg, 1, 64, &o->workers))
+				return fail(err, errlen, "--workers '%s': 1 to 64", optarg);
 			break;
 		case OPT_QUEUE_SIZE:
 			if (parse_uint(optarg, 2, 1024, &o->queue_size) ||

@@ -22,6 +22,7 @@ struct cli_opts {
 	bool direct;
 	bool read_only;
 	unsigned int queues;
+	unsigned int workers;	/* threads the queues are spread over; 0: one per queue */
 	unsigned int queue_size;
 	bool packed;
 	enum cli_attach attach;

@@ -82,6 +82,16 @@ static void detach(const char *name)
 	vdpa_nl_close(nl);
 }
 
+static void log_stats(const char *name, const struct blk_stats *st)
+{
+	log_debug("%s: reads %llu writes %llu flushes %llu discards %llu write_zeroes %llu "
+		  "get_ids %llu io_errors %llu bad_requests %llu", name,
+		  (unsigned long long)st->reads, (unsigned long long)st->writes,
+		  (unsigned long long)st->flushes, (unsigned long long)st->discards,
+		  (unsigned long long)st->write_zeroes, (unsigned long long)st->get_ids,
+		  (unsigned long long)st->io_errors, (unsigned long long)st->bad_requests);
+}
+
 static int serve(const struct cli_opts *o, struct be *be)
 {
 	struct blk_opts bo = {
@@ -132,11 +142,17 @@ static int serve(const struct cli_opts *o, struct be *be)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	ret = -ENOMEM;
-	workers = calloc(o->queues, sizeof(*workers));
+	workers = calloc(o->workers, sizeof(*workers));
 	if (!workers)
 		goto out_dev;
-	for (i = 0; i < o->queues; i++) {
-		ret = worker_init(&workers[i], dev.fd, &blk_model, &blk, i, 1);
+	for (i = 0; i < o->workers; i++) {
+		/* Queues in contiguous runs, the first workers taking one more. */
+		unsigned int share = o->queues / o->workers;
+		unsigned int extra = o->queues % o->workers;
+		unsigned int first = i * share + (i < extra ? i : extra);
+
+		ret = worker_init(&workers[i], dev.fd, &blk_model, &blk, first,
+				  share + (i < extra));
 		if (!ret)
 			ret = be->ops->attach(be, &workers[i].ring);
 		if (!ret)
@@ -147,7 +163,7 @@ static int serve(const struct cli_opts *o, struct be *be)
 		}
 		started++;
 	}
-	ret = vduse_dev_run(&dev, workers, o->queues);
+	ret = vduse_dev_run(&dev, workers, o->workers);
 	if (ret) {
 		log_err("cannot start the control thread: %s", strerror(-ret));
 		goto out_workers;
@@ -157,8 +173,8 @@ static int serve(const struct cli_opts *o, struct be *be)
 		if (ret)
 			goto out_control;
 	}
-	log_info("%s ready: virtio-blk, %llu bytes, %u queue(s)%s%s", o->name,
-		 (unsigned long long)be->size, o->queues,
+	log_info("%s ready: virtio-blk, %llu bytes, %u queue(s) on %u worker(s)%s%s", o->name,
+		 (unsigned long long)be->size, o->queues, o->workers,
 		 o->attach ? ", attached to " : ", attach with: vdpa dev add mgmtdev vduse name ",
 		 o->attach ? driver_of(o->attach) : o->name);
 
@@ -174,6 +190,8 @@ out_workers:
 		worker_fini(&workers[i]);
 	}
 	free(workers);
+	/* After the detach: removing the disk flushes it. */
+	log_stats(o->name, &blk.stats);
 out_dev:
 	if (vduse_dev_destroy(&dev))
 		log_err("cannot destroy the VDUSE device '%s'", o->name);

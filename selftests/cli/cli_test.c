@@ -29,6 +29,7 @@ TEST(file_defaults)
 	EXPECT_STREQ("file", p.o.backend);
 	EXPECT_STREQ("/tmp/d.img", p.o.path);
 	EXPECT_EQ(1, p.o.queues);
+	EXPECT_EQ(1, p.o.workers);
 	EXPECT_EQ(256, p.o.queue_size);
 	EXPECT_EQ(0, p.o.size);
 	EXPECT_FALSE(p.o.packed);
@@ -40,16 +41,28 @@ TEST(every_option)
 	struct parsed p;
 
 	PARSE(&p, "blk", "--name", "b", "--file", "f", "--size", "2G", "--direct", "--ro",
-	      "--queues", "4", "--queue-size", "1024", "--packed", "--attach", "vhost", "-v");
+	      "--queues", "4", "--workers", "3", "--queue-size", "1024", "--packed", "--attach",
+	      "vhost", "-v");
 	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
 	EXPECT_EQ(2ULL << 30, p.o.size);
 	EXPECT_TRUE(p.o.direct);
 	EXPECT_TRUE(p.o.read_only);
 	EXPECT_EQ(4, p.o.queues);
+	EXPECT_EQ(3, p.o.workers);
 	EXPECT_EQ(1024, p.o.queue_size);
 	EXPECT_TRUE(p.o.packed);
 	EXPECT_EQ(CLI_ATTACH_VHOST, p.o.attach);
 	EXPECT_TRUE(p.o.verbose);
+}
+
+/* Without --workers, one worker per queue. */
+TEST(workers_default_to_queues)
+{
+	struct parsed p;
+
+	PARSE(&p, "blk", "--name", "b", "--file", "f", "--queues", "8");
+	ASSERT_EQ(0, p.ret);
+	EXPECT_EQ(8, p.o.workers);
 }
 
 TEST(attach_forms)
@@ -127,6 +140,9 @@ TEST(refused)
 		"--direct");
 	REFUSED("--queues '0'", "blk", "--name", "b", "--file", "f", "--queues", "0");
 	REFUSED("--queues '65'", "blk", "--name", "b", "--file", "f", "--queues", "65");
+	REFUSED("--workers '0'", "blk", "--name", "b", "--file", "f", "--workers", "0");
+	REFUSED("--workers 3: more workers than --queues 2", "blk", "--name", "b", "--file", "f",
+		"--queues", "2", "--workers", "3");
 	REFUSED("--queue-size '100'", "blk", "--name", "b", "--file", "f", "--queue-size", "100");
 	REFUSED("--queue-size '2048'", "blk", "--name", "b", "--file", "f", "--queue-size",
 		"2048");

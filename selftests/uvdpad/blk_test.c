@@ -23,6 +23,7 @@ FIXTURE(blk) {
 FIXTURE_VARIANT(blk) {
 	const char *ring;	/* --split or --packed */
 	const char *queues;
+	const char *opt;	/* one more option, or NULL */
 };
 
 FIXTURE_VARIANT_ADD(blk, split) {
@@ -30,9 +31,18 @@ FIXTURE_VARIANT_ADD(blk, split) {
 	.queues = "1",
 };
 
+/* O_DIRECT on the backing file. */
+FIXTURE_VARIANT_ADD(blk, split_direct) {
+	.ring = "--split",
+	.queues = "1",
+	.opt = "--direct",
+};
+
+/* Two queues served by one worker. */
 FIXTURE_VARIANT_ADD(blk, packed_2q) {
 	.ring = "--packed",
 	.queues = "2",
+	.opt = "--workers=1",
 };
 
 FIXTURE_SETUP(blk)
@@ -53,11 +63,17 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(blk) *self,
 {
 	char name[64];
 	int status = 0, ret;
+	const char *args[16] = { "blk", "--name", name, "--file", self->img, "--size", "64M",
+				 "--queues", variant->queues, variant->ring, "--attach" };
+	int n = 11;
 
+	if (variant->opt)
+		args[n++] = variant->opt;
+	if (extra)
+		args[n++] = extra;
+	args[n] = NULL;
 	snprintf(name, sizeof(name), "%s", self->d.name);
-	ret = daemon_spawn(&self->d, name, "blk", "--name", name, "--file", self->img,
-			   "--size", "64M", "--queues", variant->queues, variant->ring,
-			   "--attach", extra, NULL);
+	ret = daemon_spawnv(&self->d, name, args);
 	if (ret)
 		return ret;
 	ret = daemon_wait_ready(&self->d, &status);
@@ -141,9 +157,12 @@ TEST_F_TIMEOUT(blk, filesystem_survives_restart, 300)
 TEST_F_TIMEOUT(blk, fio_verify, 600)
 {
 	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
-	/* 4k at QD1 and 64k at QD32, random writes then a verifying read pass. */
+	/* 4k at QD1 and QD32, 64k at QD32; random writes then a verifying read pass. */
 	EXPECT_EQ(0, run("fio --name=qd1 --filename=%s --ioengine=io_uring --direct=1 "
 			 "--rw=randwrite --bs=4k --iodepth=1 --size=8M --verify=crc32c "
+			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
+	EXPECT_EQ(0, run("fio --name=qd32_4k --filename=%s --ioengine=io_uring --direct=1 "
+			 "--rw=randwrite --bs=4k --iodepth=32 --size=8M --verify=crc32c "
 			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
 	EXPECT_EQ(0, run("fio --name=qd32 --filename=%s --ioengine=io_uring --direct=1 "
 			 "--rw=randwrite --bs=64k --iodepth=32 --size=32M --verify=crc32c "
@@ -213,6 +232,25 @@ TEST_F_TIMEOUT(blk, detach_under_io_then_reattach, 300)
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 	EXPECT_FALSE(path_exists("/sys/bus/vdpa/devices/%s", self->d.name));
 	EXPECT_FALSE(path_exists("/dev/vduse/%s", self->d.name));
+}
+
+/* An fsync of the disk becomes a FLUSH that the daemon passes to its backend. */
+TEST_F(blk, flush_reaches_the_backend)
+{
+	char err[4096];
+	int fd;
+
+	ASSERT_EQ(0, start(_metadata, self, variant, "-v"));
+	fd = open(self->dev, O_WRONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(5, pwrite(fd, "flush", 5, 0));
+	EXPECT_EQ(0, fsync(fd));
+	close(fd);
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+	read_all(self->d.err, err, sizeof(err));
+	EXPECT_EQ(NULL, strstr(err, " flushes 0 ")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, " flushes ")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, " io_errors 0 bad_requests 0")) TH_LOG("%s", err);
 }
 
 TEST_F(blk, read_only_refuses_writes)

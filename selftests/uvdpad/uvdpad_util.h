@@ -48,21 +48,18 @@ static inline const char *uvdpad_path(void)
 	return path;
 }
 
-/* Start "uvdpad ARGS... NULL" with its output on pipes. */
-static inline int daemon_spawn(struct daemon *d, const char *name, ...)
+/* Start uvdpad with @args (NULL-terminated, without argv[0]), output on pipes. */
+static inline int daemon_spawnv(struct daemon *d, const char *name, const char *const *args)
 {
 	const char *argv[32];
-	int out[2], err[2], i = 0;
-	va_list ap;
+	int out[2], err[2], i;
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	argv[i++] = "uvdpad";
-	va_start(ap, name);
-	while (i < 31 && (argv[i] = va_arg(ap, const char *)))
-		i++;
-	va_end(ap);
-	argv[i] = NULL;
+	argv[0] = "uvdpad";
+	for (i = 0; i < 30 && args[i]; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
 	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
 		return -errno;
 	d->pid = fork();
@@ -79,6 +76,21 @@ static inline int daemon_spawn(struct daemon *d, const char *name, ...)
 	d->out = out[0];
 	d->err = err[0];
 	return 0;
+}
+
+/* Start "uvdpad ARGS... NULL". */
+static inline int daemon_spawn(struct daemon *d, const char *name, ...)
+{
+	const char *args[31];
+	int i = 0;
+	va_list ap;
+
+	va_start(ap, name);
+	while (i < 30 && (args[i] = va_arg(ap, const char *)))
+		i++;
+	va_end(ap);
+	args[i] = NULL;
+	return daemon_spawnv(d, name, args);
 }
 
 /* Read @fd until EOF into @buf (NUL-terminated). */
