@@ -49,6 +49,12 @@ struct be {
 	bool discard;		/* BE_DISCARD and BE_WRITE_ZEROES with unmap are supported */
 	bool write_zeroes;
 	int fd;			/* the backend's file, or -1 */
+	/*
+	 * Memory registered as fixed buffer 0 on every worker's ring (VDUSE's
+	 * bounce buffer, when the daemon supplies it), or empty. Set before
+	 * the workers start serving queues.
+	 */
+	struct iovec fixed;
 	void *priv;
 };
 

@@ -121,6 +121,19 @@ static int file_attach(struct be *be, struct io_uring *ring)
 	return io_uring_register_files(ring, &be->fd, 1);
 }
 
+/*
+ * A single buffer inside the registered memory: io_uring then skips pinning
+ * its pages for every I/O (READ_FIXED/WRITE_FIXED take one buffer only).
+ */
+static bool in_fixed(const struct be *be, const struct be_io *io)
+{
+	uintptr_t base = (uintptr_t)be->fixed.iov_base;
+	uintptr_t p = (uintptr_t)io->iov->iov_base;
+
+	return io->iovcnt == 1 && be->fixed.iov_len && p >= base &&
+	       io->iov->iov_len <= be->fixed.iov_len - (p - base);
+}
+
 static int file_queue(struct be *be, struct io_uring *ring,
 		      const struct be_io *io, uint64_t user_data)
 {
@@ -130,10 +143,18 @@ static int file_queue(struct be *be, struct io_uring *ring,
 		return -EBUSY;
 	switch (io->op) {
 	case BE_READ:
-		io_uring_prep_readv(sqe, 0, io->iov, io->iovcnt, io->offset);
+		if (in_fixed(be, io))
+			io_uring_prep_read_fixed(sqe, 0, io->iov->iov_base, io->iov->iov_len,
+						 io->offset, 0);
+		else
+			io_uring_prep_readv(sqe, 0, io->iov, io->iovcnt, io->offset);
 		break;
 	case BE_WRITE:
-		io_uring_prep_writev(sqe, 0, io->iov, io->iovcnt, io->offset);
+		if (in_fixed(be, io))
+			io_uring_prep_write_fixed(sqe, 0, io->iov->iov_base, io->iov->iov_len,
+						  io->offset, 0);
+		else
+			io_uring_prep_writev(sqe, 0, io->iov, io->iovcnt, io->offset);
 		break;
 	case BE_FLUSH:
 		io_uring_prep_fsync(sqe, 0, IORING_FSYNC_DATASYNC);

@@ -11,7 +11,7 @@
 const char cli_usage[] =
 	"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend null|ram --size SIZE)\n"
 	"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
-	"                  [--attach [virtio|vhost]] [-v]\n"
+	"                  [--no-umem] [--attach [virtio|vhost]] [-v]\n"
 	"\n"
 	"Creates a virtio-blk device through VDUSE and serves it until SIGINT or SIGTERM.\n"
 	"Without --attach, add it to the vdpa bus yourself: vdpa dev add name NAME mgmtdev vduse\n"
@@ -26,6 +26,8 @@ const char cli_usage[] =
 	"  --workers N        threads serving them, 1 to --queues (default: one per queue)\n"
 	"  --queue-size N     entries per queue, a power of 2 from 2 to 1024 (default 256)\n"
 	"  --packed, --split  offer the packed ring, or the split ring only (default)\n"
+	"  --no-umem          keep the kernel's bounce buffer instead of our own memory,\n"
+	"                     registered with io_uring (for comparison)\n"
 	"  --attach [virtio|vhost]  attach to the vdpa bus and bind virtio_vdpa (default)\n"
 	"                     or vhost_vdpa; detach on exit\n"
 	"  -v, --verbose      debug messages\n";
@@ -82,7 +84,8 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
 }
 
 enum { OPT_FILE = 256, OPT_BACKEND, OPT_SIZE, OPT_DIRECT, OPT_RO, OPT_QUEUES,
-       OPT_WORKERS, OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_ATTACH, OPT_NAME };
+       OPT_WORKERS, OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_NO_UMEM, OPT_ATTACH,
+       OPT_NAME };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -96,6 +99,7 @@ static const struct option long_opts[] = {
 	{ "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
 	{ "packed", no_argument, NULL, OPT_PACKED },
 	{ "split", no_argument, NULL, OPT_SPLIT },
+	{ "no-umem", no_argument, NULL, OPT_NO_UMEM },
 	{ "attach", optional_argument, NULL, OPT_ATTACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -192,6 +196,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			break;
 		case OPT_SPLIT:
 			o->packed = false;
+			break;
+		case OPT_NO_UMEM:
+			o->no_umem = true;
 			break;
 		case OPT_ATTACH:
 			/* getopt takes an optional value only as --attach=X; accept --attach X too. */

@@ -25,6 +25,7 @@ struct cli_opts {
 	unsigned int workers;	/* threads the queues are spread over; 0: one per queue */
 	unsigned int queue_size;
 	bool packed;
+	bool no_umem;		/* leave VDUSE's bounce buffer to the kernel */
 	enum cli_attach attach;
 	bool verbose;
 	bool help;

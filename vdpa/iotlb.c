@@ -13,6 +13,7 @@ void iotlb_init(struct iotlb *tlb, int dev_fd)
 {
 	memset(tlb, 0, sizeof(*tlb));
 	tlb->dev_fd = dev_fd;
+	tlb->bounce_fd = -1;
 }
 
 static unsigned int access_of(__u8 perm)
@@ -56,6 +57,13 @@ static int iotlb_fill(struct iotlb *tlb, uint64_t iova, struct iotlb_map **out)
 		tlb->maps = maps;
 		tlb->cap = cap;
 	}
+	if (!e.start && !tlb->bounce_seen && tlb->bounce_fd >= 0) {
+		uint64_t one = 1;
+
+		tlb->bounce_seen = true;
+		if (write(tlb->bounce_fd, &one, sizeof(one)) != sizeof(one))
+			tlb->bounce_seen = false;
+	}
 	m = &tlb->maps[tlb->nr++];
 	m->start = e.start;
 	m->last = e.last;
@@ -75,6 +83,13 @@ static int iotlb_translate(void *ctx, uint64_t iova, uint64_t len, unsigned int 
 	uint64_t left;
 	int ret;
 
+	/* The bounce buffer is device-readable and -writable (VDUSE_ACCESS_RW). */
+	if (iova < tlb->umem_size) {
+		*hva = (char *)tlb->umem + iova;
+		left = tlb->umem_size - iova;
+		*mapped = len < left ? len : left;
+		return 0;
+	}
 	for (i = 0; i < tlb->nr; i++) {
 		if (iova >= tlb->maps[i].start && iova <= tlb->maps[i].last) {
 			m = &tlb->maps[i];
@@ -116,6 +131,14 @@ void iotlb_fini(struct iotlb *tlb)
 	free(tlb->maps);
 	tlb->maps = NULL;
 	tlb->cap = 0;
+}
+
+void iotlb_set_umem(struct iotlb *tlb, void *umem, uint64_t size)
+{
+	/* Mappings of the kernel's bounce pages would fault from now on. */
+	iotlb_invalidate(tlb, 0, size - 1);
+	tlb->umem = umem;
+	tlb->umem_size = size;
 }
 
 struct iova_xlate iotlb_xlate(struct iotlb *tlb)

@@ -8,6 +8,7 @@
 #ifndef UVDPA_IOTLB_H
 #define UVDPA_IOTLB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,16 @@ struct iotlb_map {
 
 struct iotlb {
 	int dev_fd;
+	/* The daemon's own memory for IOVA [0, umem_size): VDUSE's bounce buffer. */
+	void *umem;
+	uint64_t umem_size;
+	/*
+	 * Written (an eventfd) the first time the region at IOVA 0 is mapped:
+	 * VDUSE creates its bounce buffer only on the driver's first streaming
+	 * DMA mapping, after DRIVER_OK. -1: nobody asked.
+	 */
+	int bounce_fd;
+	bool bounce_seen;
 	struct iotlb_map *maps;
 	unsigned int nr;
 	unsigned int cap;
@@ -32,6 +43,11 @@ void iotlb_init(struct iotlb *tlb, int dev_fd);
 /* Unmap what overlaps [start, last]. */
 void iotlb_invalidate(struct iotlb *tlb, uint64_t start, uint64_t last);
 void iotlb_fini(struct iotlb *tlb);
+/*
+ * From now on IOVA [0, size) is @umem (VDUSE_IOTLB_REG_UMEM): translated
+ * without a lookup, and never dropped by iotlb_invalidate().
+ */
+void iotlb_set_umem(struct iotlb *tlb, void *umem, uint64_t size);
 /* A translator over @tlb. */
 struct iova_xlate iotlb_xlate(struct iotlb *tlb);
 

@@ -82,6 +82,14 @@ static void detach(const char *name)
 	vdpa_nl_close(nl);
 }
 
+/* Control thread, before any queue runs: see struct vduse_dev_params. */
+static void use_fixed(void *arg, const struct iovec *umem)
+{
+	struct be *be = arg;
+
+	be->fixed = *umem;
+}
+
 static void log_stats(const char *name, const struct blk_stats *st)
 {
 	log_debug("%s: reads %llu writes %llu flushes %llu discards %llu write_zeroes %llu "
@@ -129,6 +137,9 @@ static int serve(const struct cli_opts *o, struct be *be)
 		.config_size = blk.config_size,
 		.nr_queues = o->queues,
 		.queue_size = o->queue_size,
+		.umem = !o->no_umem,
+		.umem_ready = use_fixed,
+		.umem_arg = be,
 	});
 	if (ret) {
 		explain_create(o, ret);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
@@ -26,11 +28,15 @@ int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	d->stop_fd = -1;
+	d->bounce_fd = -1;
 	if (strlen(p->name) >= sizeof(d->name) || !p->name[0])
 		return -EINVAL;
 	strcpy(d->name, p->name);
 	d->nr_queues = p->nr_queues;
 	d->queue_size = p->queue_size;
+	d->umem_wanted = p->umem;
+	d->umem_ready = p->umem_ready;
+	d->umem_arg = p->umem_arg;
 
 	d->ctl_fd = open(CONTROL, O_RDWR | O_CLOEXEC);
 	if (d->ctl_fd < 0)
@@ -102,6 +108,62 @@ static void workers_call(struct vduse_dev *d, enum worker_cmd cmd)
 
 	for (i = 0; i < d->nr_workers; i++)
 		worker_call(&d->workers[i], cmd);
+}
+
+/*
+ * VDUSE creates the bounce buffer at the driver's first streaming DMA
+ * mapping and keeps it until the device is destroyed. When a worker first
+ * maps it (iotlb.bounce_fd), stop the queues and try once to back it with
+ * our memory; the kernel copies the pages in use over. Without it, the
+ * kernel's bounce pages stay mapped through VDUSE_IOTLB_GET_FD.
+ */
+static void umem_register(struct vduse_dev *d)
+{
+	struct vduse_iova_info info = { .start = 0, .last = 0 };
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct vduse_iova_umem um = { 0 };
+	bool fixed = true;
+	unsigned int i;
+	size_t size;
+	void *mem;
+	int ret;
+
+	if (d->umem_tried)
+		return;
+	d->umem_tried = true;
+	if (ioctl(d->fd, VDUSE_IOTLB_GET_INFO, &info) || info.start ||
+	    !(info.capability & VDUSE_IOVA_CAP_UMEM)) {
+		log_debug("bounce buffer: the kernel's (no VDUSE_IOVA_CAP_UMEM)");
+		return;
+	}
+	size = info.last + 1;
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED)
+		return;
+	/* VDUSE pins the pages against RLIMIT_MEMLOCK, even for root. */
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		log_debug("bounce buffer: cannot lift RLIMIT_MEMLOCK: %s", strerror(errno));
+	um.uaddr = (uintptr_t)mem;
+	um.size = size;
+	if (ioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um)) {
+		log_debug("bounce buffer: VDUSE_IOTLB_REG_UMEM: %s", strerror(errno));
+		munmap(mem, size);
+		return;
+	}
+	d->umem = (struct iovec){ .iov_base = mem, .iov_len = size };
+	for (i = 0; i < d->nr_workers; i++) {
+		ret = worker_set_umem(&d->workers[i], mem, size);
+		/* Without fixed buffers, I/O on the bounce buffer still works. */
+		if (ret) {
+			fixed = false;
+			log_debug("bounce buffer: io_uring fixed buffer: %s", strerror(-ret));
+		}
+	}
+	if (fixed && d->umem_ready)
+		d->umem_ready(d->umem_arg, &d->umem);
+	log_debug("bounce buffer: %zu bytes of our own, %s", size,
+		  fixed ? "a fixed buffer on every ring" : "no fixed buffers");
 }
 
 /* DRIVER_OK: read what the driver set up and hand each ready queue to its worker. */
@@ -254,14 +316,16 @@ static int handle(struct vduse_dev *d)
 static void *control_main(void *arg)
 {
 	struct vduse_dev *d = arg;
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 		{ .fd = d->fd, .events = POLLIN },
 		{ .fd = d->stop_fd, .events = POLLIN },
+		{ .fd = d->bounce_fd, .events = POLLIN },
 	};
+	uint64_t n;
 	int ret;
 
 	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
+		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("control: poll: %s", strerror(errno));
@@ -269,6 +333,12 @@ static void *control_main(void *arg)
 		}
 		if (fds[1].revents)
 			break;
+		if (fds[2].revents & POLLIN && read(d->bounce_fd, &n, sizeof(n)) == sizeof(n) &&
+		    d->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+			workers_call(d, WORKER_STOP);
+			umem_register(d);
+			workers_call(d, WORKER_START);
+		}
 		if (fds[0].revents & POLLIN) {
 			ret = handle(d);
 			if (ret) {
@@ -284,11 +354,20 @@ int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
 {
 	int ret;
 
+	unsigned int i;
+
 	d->workers = workers;
 	d->nr_workers = nr;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (d->stop_fd < 0)
 		return -errno;
+	if (d->umem_wanted) {
+		d->bounce_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (d->bounce_fd < 0)
+			return -errno;
+		for (i = 0; i < nr; i++)
+			workers[i].tlb.bounce_fd = d->bounce_fd;
+	}
 	ret = -pthread_create(&d->thread, NULL, control_main, d);
 	if (ret)
 		return ret;
@@ -310,15 +389,22 @@ void vduse_dev_stop(struct vduse_dev *d)
 		workers_call(d, WORKER_STOP);
 	close(d->stop_fd);
 	d->stop_fd = -1;
+	if (d->bounce_fd >= 0)
+		close(d->bounce_fd);
+	d->bounce_fd = -1;
 }
 
 int vduse_dev_destroy(struct vduse_dev *d)
 {
 	int ret = 0;
 
+	/* Closing the device fd gives the bounce buffer back to the kernel. */
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;
+	if (d->umem.iov_len)
+		munmap(d->umem.iov_base, d->umem.iov_len);
+	d->umem.iov_len = 0;
 	if (d->ctl_fd >= 0) {
 		if (ioctl(d->ctl_fd, VDUSE_DESTROY_DEV, d->name))
 			ret = -errno;

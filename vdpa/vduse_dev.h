@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <linux/vduse.h>
 
 #include "worker.h"
@@ -24,6 +25,14 @@ struct vduse_dev_params {
 	uint32_t config_size;
 	unsigned int nr_queues;
 	uint16_t queue_size;
+	/*
+	 * Supply VDUSE's bounce buffer from our own memory (VDUSE_IOTLB_REG_UMEM)
+	 * and register it with every worker's io_uring; umem_ready then hears
+	 * where it is, before any queue runs.
+	 */
+	bool umem;
+	void (*umem_ready)(void *arg, const struct iovec *umem);
+	void *umem_arg;
 };
 
 struct vduse_dev {
@@ -39,6 +48,12 @@ struct vduse_dev {
 	pthread_t thread;
 	int stop_fd;
 	bool running;
+	bool umem_wanted;
+	bool umem_tried;
+	int bounce_fd;
+	struct iovec umem;
+	void (*umem_ready)(void *arg, const struct iovec *umem);
+	void *umem_arg;
 };
 
 /*

@@ -309,6 +309,14 @@ void worker_call(struct worker *w, enum worker_cmd cmd)
 	pthread_mutex_unlock(&w->lock);
 }
 
+int worker_set_umem(struct worker *w, void *addr, size_t len)
+{
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+
+	iotlb_set_umem(&w->tlb, addr, len);
+	return io_uring_register_buffers(&w->ring, &iov, 1);
+}
+
 void worker_fini(struct worker *w)
 {
 	unsigned int i;

@@ -69,6 +69,12 @@ int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, voi
 int worker_run(struct worker *w);
 /* Have the worker carry out @cmd and wait for it (STOP waits for the drain). */
 void worker_call(struct worker *w, enum worker_cmd cmd);
+/*
+ * While the worker's queues are stopped: serve IOVA [0, len) from @addr, and
+ * register it as the ring's fixed buffer 0: 0, or -errno if the ring could not
+ * take it (the translation holds either way).
+ */
+int worker_set_umem(struct worker *w, void *addr, size_t len);
 /* After WORKER_EXIT: join and free. */
 void worker_fini(struct worker *w);
 

@@ -33,6 +33,7 @@ TEST(file_defaults)
 	EXPECT_EQ(256, p.o.queue_size);
 	EXPECT_EQ(0, p.o.size);
 	EXPECT_FALSE(p.o.packed);
+	EXPECT_FALSE(p.o.no_umem);
 	EXPECT_EQ(CLI_ATTACH_NONE, p.o.attach);
 }
 
@@ -41,8 +42,8 @@ TEST(every_option)
 	struct parsed p;
 
 	PARSE(&p, "blk", "--name", "b", "--file", "f", "--size", "2G", "--direct", "--ro",
-	      "--queues", "4", "--workers", "3", "--queue-size", "1024", "--packed", "--attach",
-	      "vhost", "-v");
+	      "--queues", "4", "--workers", "3", "--queue-size", "1024", "--packed", "--no-umem",
+	      "--attach", "vhost", "-v");
 	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
 	EXPECT_EQ(2ULL << 30, p.o.size);
 	EXPECT_TRUE(p.o.direct);
@@ -51,6 +52,7 @@ TEST(every_option)
 	EXPECT_EQ(3, p.o.workers);
 	EXPECT_EQ(1024, p.o.queue_size);
 	EXPECT_TRUE(p.o.packed);
+	EXPECT_TRUE(p.o.no_umem);
 	EXPECT_EQ(CLI_ATTACH_VHOST, p.o.attach);
 	EXPECT_TRUE(p.o.verbose);
 }

@@ -38,6 +38,13 @@ FIXTURE_VARIANT_ADD(blk, split_direct) {
 	.opt = "--direct",
 };
 
+/* The kernel's own bounce pages, mapped through VDUSE_IOTLB_GET_FD. */
+FIXTURE_VARIANT_ADD(blk, split_no_umem) {
+	.ring = "--split",
+	.queues = "1",
+	.opt = "--no-umem",
+};
+
 /* Two queues served by one worker. */
 FIXTURE_VARIANT_ADD(blk, packed_2q) {
 	.ring = "--packed",
@@ -251,6 +258,28 @@ TEST_F(blk, flush_reaches_the_backend)
 	EXPECT_EQ(NULL, strstr(err, " flushes 0 ")) TH_LOG("%s", err);
 	EXPECT_NE(NULL, strstr(err, " flushes ")) TH_LOG("%s", err);
 	EXPECT_NE(NULL, strstr(err, " io_errors 0 bad_requests 0")) TH_LOG("%s", err);
+}
+
+/*
+ * The partition scan at attach is the driver's first streaming DMA mapping:
+ * from then on the bounce buffer is the daemon's memory, unless --no-umem.
+ */
+TEST_F(blk, bounce_buffer_is_ours)
+{
+	bool no_umem = variant->opt && !strcmp(variant->opt, "--no-umem");
+	char err[4096];
+
+	ASSERT_EQ(0, start(_metadata, self, variant, "-v"));
+	EXPECT_EQ(0, run("dd if=%s of=/dev/null bs=64k count=16 iflag=direct status=none",
+			 self->dev));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+	read_all(self->d.err, err, sizeof(err));
+	if (no_umem) {
+		EXPECT_EQ(NULL, strstr(err, "bounce buffer")) TH_LOG("%s", err);
+	} else {
+		EXPECT_NE(NULL, strstr(err, "bounce buffer: 67108864 bytes of our own, "
+				       "a fixed buffer on every ring")) TH_LOG("%s", err);
+	}
 }
 
 TEST_F(blk, read_only_refuses_writes)
