@@ -4,6 +4,9 @@
  * transfers less than asked, a file shorter than the disk, and errors
  * reported at once or through the ring.
  */
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "kselftest_harness.h"
 #include "blk_test.h"
 
@@ -130,6 +133,70 @@ TEST_F(file, short_transfers_resubmitted)
 	free(pat);
 }
 
+/* The kernel stops inside an iovec: the rest is resubmitted from that byte on. */
+TEST_F(file, short_transfers_cut_inside_an_iovec)
+{
+	struct t_layout l = { 2, 3, false };
+	uint8_t *pat = malloc(16384), back[16384];
+	int fd;
+
+	ASSERT_NE(NULL, pat);
+	ASSERT_EQ(0, file_open(self, T_SIZE, false, false));
+	self->t.spy.mode = SPY_SHORT;
+	t_pattern(pat, 16384, 9);
+	memcpy(self->t.buf, pat, 16384);
+	ASSERT_EQ(1, t_req_layout(&self->t, VIRTIO_BLK_T_OUT, 16, 16384, &l));
+	ASSERT_EQ(VIRTIO_BLK_S_OK, self->t.status);
+	ASSERT_EQ((16384 + SPY_SHORT_BYTES - 1) / SPY_SHORT_BYTES, self->t.spy.calls);
+	fd = open(self->t.path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(16384, pread(fd, back, sizeof(back), 16 * 512));
+	close(fd);
+	ASSERT_EQ(0, memcmp(back, pat, 16384));
+	memset(self->t.buf, 0, 16384);
+	ASSERT_EQ(16385, t_req_layout(&self->t, VIRTIO_BLK_T_IN, 16, 16384, &l));
+	ASSERT_EQ(VIRTIO_BLK_S_OK, self->t.status);
+	ASSERT_EQ(0, memcmp(self->t.buf, pat, 16384));
+	ASSERT_EQ(0, self->t.dev.stats.io_errors);
+	free(pat);
+}
+
+/*
+ * A real short write from the kernel (RLIMIT_FSIZE cuts it at the limit),
+ * then an error for the rest: IOERR, never success; the next request works.
+ */
+TEST_F(file, short_write_then_error_is_an_error)
+{
+	struct rlimit lim = { 65536, 65536 };
+	uint8_t back[4096];
+	int fd;
+
+	ASSERT_EQ(0, file_open(self, T_SIZE, false, false));
+	ASSERT_NE(SIG_ERR, signal(SIGXFSZ, SIG_IGN));
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &lim));
+	memset(self->t.buf, 0x77, 8192);
+	/* Sectors 120..135: the limit falls after the first 4 KiB. */
+	ASSERT_EQ(1, t_req(&self->t, VIRTIO_BLK_T_OUT, 120, 8192));
+	ASSERT_EQ(VIRTIO_BLK_S_IOERR, self->t.status);
+	ASSERT_EQ(2, self->t.spy.calls);
+	ASSERT_EQ(1, self->t.dev.stats.io_errors);
+	fd = open(self->t.path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4096, pread(fd, back, sizeof(back), 120 * 512));
+	close(fd);
+	ASSERT_TRUE(t_all(back, sizeof(back), 0x77));
+	/* The device keeps serving what it can. */
+	memset(self->t.buf, 0x33, 4096);
+	ASSERT_EQ(1, t_req(&self->t, VIRTIO_BLK_T_OUT, 0, 4096));
+	ASSERT_EQ(VIRTIO_BLK_S_OK, self->t.status);
+	memset(self->t.buf, 0, 4096);
+	ASSERT_EQ(4097, t_req(&self->t, VIRTIO_BLK_T_IN, 0, 4096));
+	ASSERT_EQ(VIRTIO_BLK_S_OK, self->t.status);
+	ASSERT_TRUE(t_all(self->t.buf, 4096, 0x33));
+	ASSERT_EQ(1, self->t.dev.stats.io_errors);
+	ASSERT_EQ(0, self->t.dev.stats.bad_requests);
+}
+
 /* A file cut short under the disk: no zeroes made up, an error. */
 TEST_F(file, read_past_end_of_file)
 {
@@ -178,6 +245,16 @@ TEST_F(file, error_from_queue)
 	ASSERT_EQ(1, t_req(&self->t, VIRTIO_BLK_T_DISCARD, 0, len));
 	ASSERT_EQ(VIRTIO_BLK_S_IOERR, self->t.status);
 	ASSERT_EQ(3, self->t.spy.calls);
+	ASSERT_EQ(3, self->t.dev.stats.io_errors);
+	/* An error ends that request only. */
+	self->t.spy.mode = SPY_PASS;
+	memset(self->t.buf, 0x42, 4096);
+	ASSERT_EQ(1, t_req(&self->t, VIRTIO_BLK_T_OUT, 8, 4096));
+	ASSERT_EQ(VIRTIO_BLK_S_OK, self->t.status);
+	memset(self->t.buf, 0, 4096);
+	ASSERT_EQ(4097, t_req(&self->t, VIRTIO_BLK_T_IN, 8, 4096));
+	ASSERT_EQ(VIRTIO_BLK_S_OK, self->t.status);
+	ASSERT_TRUE(t_all(self->t.buf, 4096, 0x42));
 	ASSERT_EQ(3, self->t.dev.stats.io_errors);
 }
 

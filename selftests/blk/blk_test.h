@@ -31,13 +31,19 @@ enum spy_mode {
 	SPY_PASS,
 	SPY_ONE_IOV,	/* READ/WRITE reach the kernel with their first iovec only */
 	SPY_FAIL,	/* queue() fails with -EIO */
+	/* READ/WRITE move at most SPY_SHORT_BYTES, cut inside an iovec */
+	SPY_SHORT,
 };
+
+#define SPY_SHORT_BYTES 1000
+#define SPY_MAX_IOV 64
 
 struct spy {
 	struct be_ops ops;
 	const struct be_ops *inner;
 	enum spy_mode mode;
 	unsigned int calls;
+	struct iovec iov[SPY_MAX_IOV];
 };
 
 struct t_blk {
@@ -62,13 +68,29 @@ static inline int spy_queue(struct be *be, struct io_uring *ring,
 {
 	struct spy *spy = spy_of(be);
 	struct be_io one = *io;
+	bool rw = io->op == BE_READ || io->op == BE_WRITE;
 
 	spy->calls++;
 	if (spy->mode == SPY_FAIL)
 		return -EIO;
-	if (spy->mode == SPY_ONE_IOV && (io->op == BE_READ || io->op == BE_WRITE)) {
+	if (spy->mode == SPY_ONE_IOV && rw) {
 		one.iovcnt = 1;
 		one.len = io->iov[0].iov_len;
+	}
+	if (spy->mode == SPY_SHORT && rw && io->len > SPY_SHORT_BYTES) {
+		uint64_t left = SPY_SHORT_BYTES;
+		unsigned int i;
+
+		/* The model keeps io->iov alive until the CQE; so does the spy. */
+		for (i = 0; left && i < io->iovcnt && i < SPY_MAX_IOV; i++) {
+			spy->iov[i] = io->iov[i];
+			if (spy->iov[i].iov_len > left)
+				spy->iov[i].iov_len = left;
+			left -= spy->iov[i].iov_len;
+		}
+		one.iov = spy->iov;
+		one.iovcnt = i;
+		one.len = SPY_SHORT_BYTES - left;
 	}
 	return spy->inner->queue(be, ring, &one, user_data);
 }

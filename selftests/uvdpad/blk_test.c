@@ -69,7 +69,8 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(blk) *self,
 		 const FIXTURE_VARIANT(blk) *variant, const char *extra)
 {
 	char name[64];
-	int status = 0, ret;
+	char why[1024];
+	int ret;
 	const char *args[16] = { "blk", "--name", name, "--file", self->img, "--size", "64M",
 				 "--queues", variant->queues, variant->ring, "--attach" };
 	int n = 11;
@@ -80,15 +81,9 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(blk) *self,
 		args[n++] = extra;
 	args[n] = NULL;
 	snprintf(name, sizeof(name), "%s", self->d.name);
-	ret = daemon_spawnv(&self->d, name, args);
-	if (ret)
-		return ret;
-	ret = daemon_wait_ready(&self->d, &status);
+	ret = daemon_start(&self->d, name, args, why, sizeof(why));
 	if (ret) {
-		char err[1024];
-
-		read_all(self->d.err, err, sizeof(err));
-		TH_LOG("uvdpad did not get ready (%d, status %#x): %s", ret, status, err);
+		TH_LOG("uvdpad did not get ready %s", why);
 		return ret;
 	}
 	ret = vdpa_bus_blkdev(self->d.name, self->d.disk, sizeof(self->d.disk));

@@ -131,6 +131,28 @@ static inline int daemon_wait_ready(struct daemon *d, int *status)
 	return -ECHILD;
 }
 
+/*
+ * Start uvdpad with @args and wait for its ready line: 0, or the error with
+ * what it said on stderr in @why.
+ */
+static inline int daemon_start(struct daemon *d, const char *name, const char *const *args,
+			       char *why, size_t whylen)
+{
+	int status = 0, ret;
+
+	why[0] = '\0';
+	ret = daemon_spawnv(d, name, args);
+	if (ret)
+		return ret;
+	ret = daemon_wait_ready(d, &status);
+	if (ret) {
+		int n = snprintf(why, whylen, "(%d, status %#x) ", ret, status);
+
+		read_all(d->err, why + n, whylen - n);
+	}
+	return ret;
+}
+
 /* Stop with @sig and return the exit status, or -1 if it did not exit normally. */
 static inline int daemon_stop(struct daemon *d, int sig)
 {
