@@ -51,7 +51,7 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Ivdpa -Iuapi
-CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 liburing)
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 liburing libbpf)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
@@ -69,13 +69,40 @@ FUZZ_SRCS := $(wildcard tools/fuzz/*.c)
 FUZZERS := $(FUZZ_SRCS:tools/fuzz/%.c=$(O)/fuzz/%)
 FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
+# Filter programs: BPF objects and their skeletons, generated here, never
+# committed. They do not depend on SAN, so both builds share $(O)/bpf.
+BPF_OUT := $(O)/bpf
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(BPF_SRCS:bpf/%.c=$(BPF_OUT)/%.o)
+BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BPF_OUT)/%.skel.h)
+BPFTOOL ?= bpftool
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -I/usr/include/$(shell $(CC) -dumpmachine) -Iuapi
+CPPFLAGS += -I$(BPF_OUT)
+
 include selftests/targets.mk
 KSFT_INSTALL := $(abspath $(OUT))/ksft
 
 UVDPAD := $(OUT)/uvdpad
-LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0) -lpthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0 libbpf) -lpthread
+UVDPACTL := $(OUT)/uvdpactl
 
-all: $(LIB) $(UVDPAD) $(BENCHES)
+all: $(LIB) $(UVDPAD) $(UVDPACTL) $(BENCHES)
+
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c uapi/uvdpa_filter.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Without -g the object has no BTF and bpftool makes no skeleton.
+$(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name nf_$* >$@.tmp && mv $@.tmp $@
+
+$(OUT)/vdpa/nf_bpf.o: $(BPF_SKELS)
+
+$(UVDPACTL): $(OUT)/tools/uvdpactl.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(UVDPAD): $(OUT)/vdpa/uvdpad.o $(LIB)
 	$(call msg,LD,$@)
@@ -95,7 +122,7 @@ $(OUT)/tools/bench/%: $(OUT)/tools/bench/%.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h)
+$(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h) $(BPF_SKELS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
@@ -107,7 +134,7 @@ $(KSFT)/lib.mk:
 
 # The kselftest way: each collection's own Makefile includes lib.mk; "install"
 # lays out run_kselftest.sh, the runner and kselftest-list.txt.
-ksft-install: $(LIB) $(UVDPAD) $(KSFT)/lib.mk
+ksft-install: $(LIB) $(UVDPAD) $(UVDPACTL) $(BPF_OBJS) $(KSFT)/lib.mk
 	$(Q)rm -rf $(KSFT_INSTALL)
 	$(Q)mkdir -p $(KSFT_INSTALL)/kselftest
 	$(Q)cp $(KSFT)/run_kselftest.sh $(KSFT_INSTALL)/
@@ -117,6 +144,7 @@ ksft-install: $(LIB) $(UVDPAD) $(KSFT)/lib.mk
 		mkdir -p $(OUT)/selftests/$$t && \
 		$(MAKE) -C selftests/$$t KSFT=$(KSFT) OUTPUT=$(abspath $(OUT))/selftests/$$t \
 			UVDPA_LIB=$(abspath $(LIB)) SANFLAGS="$(SANFLAGS)" \
+			UVDPA_LDLIBS="$(LDLIBS)" \
 			INSTALL_PATH=$(KSFT_INSTALL)/$$t install >/dev/null || exit 1; \
 		$(MAKE) -s -C selftests/$$t KSFT=$(KSFT) OUTPUT=$(abspath $(OUT))/selftests/$$t \
 			COLLECTION=$$t emit_tests >>$(KSFT_INSTALL)/kselftest-list.txt || exit 1; \
@@ -154,6 +182,7 @@ MANDIR ?= $(PREFIX)/share/man
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(INCLUDEDIR)/uvdpa
 	install -m 0755 $(UVDPAD) $(DESTDIR)$(SBINDIR)/uvdpad
+	install -m 0755 $(UVDPACTL) $(DESTDIR)$(SBINDIR)/uvdpactl
 	install -m 0644 docs/uvdpad.8 $(DESTDIR)$(MANDIR)/man8/uvdpad.8
 	$(if $(UAPI_HDRS),install -m 0644 $(UAPI_HDRS) $(DESTDIR)$(INCLUDEDIR)/uvdpa/)
 

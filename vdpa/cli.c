@@ -11,7 +11,8 @@
 const char cli_usage[] =
 	"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend null|ram --size SIZE)\n"
 	"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
-	"                  [--no-umem] [--attach [virtio|vhost]] [-v]\n"
+	"                  [--no-umem] [--attach [virtio|vhost]]\n"
+	"                  [--filter NAME | --filter-object FILE [key=value]...] [-v]\n"
 	"\n"
 	"Creates a virtio-blk device through VDUSE and serves it until SIGINT or SIGTERM.\n"
 	"Without --attach, add it to the vdpa bus yourself: vdpa dev add name NAME mgmtdev vduse\n"
@@ -30,6 +31,10 @@ const char cli_usage[] =
 	"                     registered with io_uring (for comparison)\n"
 	"  --attach [virtio|vhost]  attach to the vdpa bus and bind virtio_vdpa (default)\n"
 	"                     or vhost_vdpa; detach on exit\n"
+	"  --filter NAME      notification filter: passthrough, coalesce, adaptive or poll\n"
+	"                     (a BPF program; see docs/filters.md), with its key=value\n"
+	"                     parameters; without CAP_BPF the built-in passthrough serves\n"
+	"  --filter-object FILE  a filter of your own, built against uapi/uvdpa_filter.h\n"
 	"  -v, --verbose      debug messages\n";
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -85,7 +90,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
 
 enum { OPT_FILE = 256, OPT_BACKEND, OPT_SIZE, OPT_DIRECT, OPT_RO, OPT_QUEUES,
        OPT_WORKERS, OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_NO_UMEM, OPT_ATTACH,
-       OPT_NAME };
+       OPT_NAME, OPT_FILTER, OPT_FILTER_OBJECT };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -101,6 +106,8 @@ static const struct option long_opts[] = {
 	{ "split", no_argument, NULL, OPT_SPLIT },
 	{ "no-umem", no_argument, NULL, OPT_NO_UMEM },
 	{ "attach", optional_argument, NULL, OPT_ATTACH },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "filter-object", required_argument, NULL, OPT_FILTER_OBJECT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -211,6 +218,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			else
 				return fail(err, errlen, "--attach '%s': virtio or vhost", optarg);
 			break;
+		case OPT_FILTER:
+			o->filter = optarg;
+			break;
+		case OPT_FILTER_OBJECT:
+			o->filter_object = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -223,7 +236,18 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			return fail(err, errlen, "unknown option '%s'", argv[optind]);
 		}
 	}
-	if (optind < argc - 1)
-		return fail(err, errlen, "unexpected argument '%s'", argv[optind + 1]);
+	/* getopt moved the words that are no options to the end: filter parameters. */
+	o->filter_params = argv + 1 + optind;
+	o->nr_filter_params = argc - 1 - optind;
+	for (c = 0; c < (int)o->nr_filter_params; c++) {
+		char *w = o->filter_params[c];
+
+		if (!strchr(w, '=') || w[0] == '=')
+			return fail(err, errlen, "unexpected argument '%s'", w);
+		if (!o->filter && !o->filter_object)
+			return fail(err, errlen, "'%s': parameters go with --filter", w);
+	}
+	if (o->filter && o->filter_object)
+		return fail(err, errlen, "--filter or --filter-object, not both");
 	return check(o, err, errlen);
 }

@@ -27,6 +27,10 @@ struct cli_opts {
 	bool packed;
 	bool no_umem;		/* leave VDUSE's bounce buffer to the kernel */
 	enum cli_attach attach;
+	const char *filter;	/* a shipped filter; NULL: the built-in passthrough */
+	const char *filter_object;	/* or a BPF object file */
+	char **filter_params;	/* "key=value" words after the options */
+	unsigned int nr_filter_params;
 	bool verbose;
 	bool help;
 };

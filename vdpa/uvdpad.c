@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "blk.h"
 #include "cli.h"
+#include "ctl.h"
 #include "log.h"
 #include "vdpa_bus.h"
 #include "vdpa_nl.h"
@@ -100,6 +101,33 @@ static void log_stats(const char *name, const struct blk_stats *st)
 		  (unsigned long long)st->io_errors, (unsigned long long)st->bad_requests);
 }
 
+/*
+ * The filter asked for on the command line. When BPF cannot be used here
+ * (no privilege, no bpf() system call, a verifier that refuses the program)
+ * the built-in passthrough serves and one line says why; a filter or a
+ * parameter that does not exist is the user's mistake and ends the daemon.
+ */
+static int start_filter(const struct cli_opts *o, struct ctl_dev *cd)
+{
+	const char *what = o->filter ? o->filter : o->filter_object;
+	char err[512];
+	int ret;
+
+	if (!what)
+		return 0;
+	ret = ctl_set_filter(cd, o->filter, o->filter_object, o->filter_params,
+			     o->nr_filter_params, err, sizeof(err));
+	if (ret && ret != -EPERM && ret != -ENOSYS && ret != -EACCES) {
+		log_err("filter %s: %s", what, err);
+		return ret;
+	}
+	if (ret)
+		log_err("filter %s not loaded: %s; the built-in passthrough serves", what, err);
+	else
+		log_debug("filter %s loaded", what);
+	return 0;
+}
+
 static int serve(const struct cli_opts *o, struct be *be)
 {
 	struct blk_opts bo = {
@@ -108,9 +136,16 @@ static int serve(const struct cli_opts *o, struct be *be)
 		.packed = o->packed,
 		.name = o->name,
 	};
+	struct ctl_dev cd = {
+		.name = o->name,
+		.nr_queues = o->queues,
+		.filter_lock = PTHREAD_MUTEX_INITIALIZER,
+	};
 	struct blk_dev blk;
 	struct vduse_dev dev;
 	struct worker *workers;
+	struct ctl *ctl = NULL;
+	char err[512];
 	struct vdpa_nl *nl = NULL;
 	unsigned int i, started = 0;
 	sigset_t sigs;
@@ -174,6 +209,11 @@ static int serve(const struct cli_opts *o, struct be *be)
 		}
 		started++;
 	}
+	cd.workers = workers;
+	cd.nr_workers = o->workers;
+	ret = start_filter(o, &cd);
+	if (ret)
+		goto out_workers;
 	ret = vduse_dev_run(&dev, workers, o->workers);
 	if (ret) {
 		log_err("cannot start the control thread: %s", strerror(-ret));
@@ -184,6 +224,9 @@ static int serve(const struct cli_opts *o, struct be *be)
 		if (ret)
 			goto out_control;
 	}
+	/* Without the socket the device still works; only run-time control is lost. */
+	if (ctl_start(&ctl, &cd, err, sizeof(err)))
+		log_err("%s: no control socket: %s", o->name, err);
 	log_info("%s ready: virtio-blk, %llu bytes, %u queue(s) on %u worker(s)%s%s", o->name,
 		 (unsigned long long)be->size, o->queues, o->workers,
 		 o->attach ? ", attached to " : ", attach with: vdpa dev add mgmtdev vduse name ",
@@ -192,6 +235,7 @@ static int serve(const struct cli_opts *o, struct be *be)
 	sigwait(&sigs, &sig);
 	log_debug("signal %d: stopping", sig);
 	ret = 0;
+	ctl_stop(ctl);
 out_control:
 	detach(o->name);
 	vduse_dev_stop(&dev);
@@ -201,6 +245,7 @@ out_workers:
 		worker_fini(&workers[i]);
 	}
 	free(workers);
+	nf_prog_free(cd.filter);
 	/* After the detach: removing the disk flushes it. */
 	log_stats(o->name, &blk.stats);
 out_dev:

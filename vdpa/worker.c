@@ -17,6 +17,7 @@
  */
 #define TAG_KICK 1UL
 #define TAG_CMD 2UL
+#define TAG_TIMER 3UL	/* a queue's deferred-interrupt deadline */
 #define TAG_MASK 3UL
 
 #define RING_ENTRIES 256
@@ -45,6 +46,7 @@ int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, voi
 	w->dev = dev;
 	w->nr_queues = nr;
 	iotlb_init(&w->tlb, dev_fd);
+	pthread_mutex_init(&w->call_lock, NULL);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done_cond, NULL);
 	w->queues = calloc(nr, sizeof(*w->queues));
@@ -61,6 +63,7 @@ int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, voi
 
 		q->w = w;
 		q->index = first + i;
+		nf_vq_init(&q->nf, q->index, NULL, 0, nf_now());
 		q->kick_fd = eventfd(0, EFD_CLOEXEC);
 		if (q->kick_fd < 0)
 			return -errno;
@@ -82,31 +85,36 @@ static void finish(struct wq *q, struct dev_req *req)
 	q->free[q->nr_free++] = req;
 	q->inflight--;
 	q->pushed = true;
+	nf_completion(&q->nf);
 }
 
-static void process(struct wq *q)
+/* Pop and start what the driver made available: the number of requests popped. */
+static unsigned int process(struct wq *q)
 {
 	struct worker *w = q->w;
+	unsigned int popped = 0;
 
 	while (q->running && !q->broken && !w->stopping && q->nr_free) {
 		struct dev_req *req = q->free[q->nr_free - 1];
 		int ret = vq_pop(&q->vq, &req->chain);
 
 		if (ret == 0)
-			return;
+			return popped;
 		if (ret < 0) {
 			/* A hostile or broken driver: never abort, wait for the reset. */
 			log_err("queue %u: bad ring from the driver: %s; stopped until reset",
 				q->index, strerror(-ret));
 			q->broken = true;
-			return;
+			return popped;
 		}
+		popped++;
 		q->nr_free--;
 		q->inflight++;
 		req->owner = q;
 		if (w->model->start(w->dev, req, &w->ring) == 0)
 			finish(q, req);
 	}
+	return popped;
 }
 
 static int queue_start(struct wq *q)
@@ -150,6 +158,8 @@ err_vq:
 
 static void queue_stop(struct wq *q)
 {
+	/* The driver is resetting the device: an interrupt held back now is moot. */
+	nf_vq_reset(&q->nf);
 	vq_publish(&q->vq);
 	vq_get_state(&q->vq, &q->state);
 	vq_fini(&q->vq);
@@ -167,6 +177,64 @@ static unsigned int inflight(const struct worker *w)
 	for (i = 0; i < w->nr_queues; i++)
 		n += w->queues[i].inflight;
 	return n;
+}
+
+static struct io_uring_sqe *get_sqe(struct worker *w)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	return sqe;
+}
+
+/* One timeout in flight per queue; when it fires early it is armed again. */
+static void arm_timer(struct wq *q)
+{
+	struct io_uring_sqe *sqe;
+
+	if (q->timer_armed)
+		return;
+	sqe = get_sqe(q->w);
+	q->timer_ts.tv_sec = q->nf.deadline / 1000000000ULL;
+	q->timer_ts.tv_nsec = q->nf.deadline % 1000000000ULL;
+	io_uring_prep_timeout(sqe, &q->timer_ts, 0, IORING_TIMEOUT_ABS);
+	io_uring_sqe_set_data64(sqe, (uintptr_t)q | TAG_TIMER);
+	q->timer_armed = true;
+}
+
+static void fire(struct wq *q, bool by_timer, uint64_t now)
+{
+	__u32 index = q->index;
+	bool sent = vq_need_interrupt(&q->vq);
+
+	if (sent && ioctl(q->w->dev_fd, VDUSE_VQ_INJECT_IRQ, &index))
+		log_err("queue %u: cannot inject an interrupt: %s", index, strerror(errno));
+	nf_fired(&q->nf, sent, by_timer, now);
+}
+
+static void apply(struct wq *q, enum nf_act act, bool by_timer, uint64_t now)
+{
+	if (act == NF_FIRE)
+		fire(q, by_timer, now);
+	else if (act == NF_DEFER)
+		arm_timer(q);
+}
+
+static void set_filter(struct worker *w)
+{
+	uint64_t now = nf_now();
+	unsigned int i;
+
+	for (i = 0; i < w->nr_queues; i++) {
+		struct wq *q = &w->queues[i];
+		enum nf_act act = nf_vq_attach(&q->nf, w->filter_next, q->inflight, now);
+
+		if (q->running)
+			apply(q, act, false, now);
+	}
 }
 
 static void command_done(struct worker *w)
@@ -209,6 +277,10 @@ static void command(struct worker *w)
 	case WORKER_EXIT:
 		w->exiting = true;
 		break;
+	case WORKER_FILTER:
+		set_filter(w);
+		command_done(w);
+		break;
 	case WORKER_IDLE:
 		break;
 	}
@@ -222,8 +294,19 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 	case TAG_KICK: {
 		struct wq *q = (struct wq *)(ud & ~TAG_MASK);
 
+		nf_kick(&q->nf, q->kick_buf);
 		arm_read(w, q->kick_fd, &q->kick_buf, ud);
-		process(q);
+		if (process(q) && nf_wants_poll(&q->nf) && nf_poll_start(&q->nf, nf_now()))
+			vq_disable_notify(&q->vq);
+		break;
+	}
+	case TAG_TIMER: {
+		struct wq *q = (struct wq *)(ud & ~TAG_MASK);
+		uint64_t now = nf_now();
+
+		q->timer_armed = false;
+		if (q->running)
+			apply(q, nf_timer(&q->nf, now), true, now);
 		break;
 	}
 	case TAG_CMD:
@@ -240,22 +323,55 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 	}
 }
 
+/* Used buffers go out after every batch; the policy says whether an interrupt follows. */
 static void interrupts(struct worker *w)
 {
+	uint64_t now = 0;
 	unsigned int i;
 
 	for (i = 0; i < w->nr_queues; i++) {
 		struct wq *q = &w->queues[i];
-		__u32 index = q->index;
 
 		if (!q->pushed)
 			continue;
 		q->pushed = false;
-		if (vq_need_interrupt(&q->vq) &&
-		    ioctl(w->dev_fd, VDUSE_VQ_INJECT_IRQ, &index))
-			log_err("queue %u: cannot inject an interrupt: %s", index,
-				strerror(errno));
+		vq_publish(&q->vq);
+		if (!now)
+			now = nf_now();
+		apply(q, nf_complete(&q->nf, q->inflight, now), false, now);
+		apply(q, nf_sample(&q->nf, q->inflight, now), false, now);
 	}
+}
+
+/*
+ * Queues with kicks off are polled every loop turn; when the window ends,
+ * kicks go back on and the ring is looked at once more, since a request
+ * made before the driver saw them on would get no kick.
+ */
+static bool poll_queues(struct worker *w)
+{
+	bool polling = false;
+	unsigned int i;
+
+	for (i = 0; i < w->nr_queues; i++) {
+		struct wq *q = &w->queues[i];
+		unsigned int popped;
+
+		if (!q->nf.polling)
+			continue;
+		if (!q->running || q->broken) {
+			q->nf.polling = false;
+			continue;
+		}
+		popped = process(q);
+		if (nf_poll_continue(&q->nf, popped, nf_now())) {
+			polling = true;
+			continue;
+		}
+		if (vq_enable_notify(&q->vq))
+			process(q);
+	}
+	return polling;
 }
 
 static void *worker_main(void *arg)
@@ -263,10 +379,12 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct io_uring_cqe *cqe;
 	unsigned int head, n, i;
+	bool polling = false;
 	int ret;
 
 	while (!w->exiting) {
-		ret = io_uring_submit_and_wait(&w->ring, 1);
+		/* While a queue is polled, do not sleep in the kernel. */
+		ret = io_uring_submit_and_wait(&w->ring, polling ? 0 : 1);
 		if (ret < 0 && ret != -EINTR) {
 			log_err("worker: io_uring: %s", strerror(-ret));
 			break;
@@ -278,6 +396,7 @@ static void *worker_main(void *arg)
 		}
 		io_uring_cq_advance(&w->ring, n);
 		io_uring_submit(&w->ring);
+		polling = poll_queues(w);
 		interrupts(w);
 		if (w->stopping && !inflight(w)) {
 			for (i = 0; i < w->nr_queues; i++)
@@ -300,6 +419,7 @@ void worker_call(struct worker *w, enum worker_cmd cmd)
 {
 	uint64_t one = 1;
 
+	pthread_mutex_lock(&w->call_lock);
 	pthread_mutex_lock(&w->lock);
 	w->cmd = cmd;
 	if (write(w->cmd_fd, &one, sizeof(one)) != sizeof(one))
@@ -307,6 +427,13 @@ void worker_call(struct worker *w, enum worker_cmd cmd)
 	while (w->cmd != WORKER_IDLE)
 		pthread_cond_wait(&w->done_cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->call_lock);
+}
+
+void worker_set_filter(struct worker *w, struct nf_prog *p)
+{
+	w->filter_next = p;
+	worker_call(w, WORKER_FILTER);
 }
 
 int worker_set_umem(struct worker *w, void *addr, size_t len)
@@ -331,6 +458,7 @@ void worker_fini(struct worker *w)
 	close(w->cmd_fd);
 	iotlb_fini(&w->tlb);
 	free(w->queues);
+	pthread_mutex_destroy(&w->call_lock);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->done_cond);
 }

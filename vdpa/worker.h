@@ -16,6 +16,7 @@
 
 #include "device.h"
 #include "iotlb.h"
+#include "nf.h"
 #include "virtqueue.h"
 
 enum worker_cmd {
@@ -23,6 +24,7 @@ enum worker_cmd {
 	WORKER_START,	/* serve every queue whose wq.cfg.num is set, from wq.state */
 	WORKER_STOP,	/* stop popping, drain in-flight requests, save wq.state */
 	WORKER_EXIT,
+	WORKER_FILTER,	/* hand every queue to worker.filter_next */
 };
 
 struct worker;
@@ -43,6 +45,10 @@ struct wq {
 	struct dev_req **free;
 	unsigned int nr_free;
 	unsigned int inflight;
+	/* Notification policy; a deferred interrupt waits on an io_uring timeout. */
+	struct nf_vq nf;
+	struct __kernel_timespec timer_ts;
+	bool timer_armed;
 };
 
 struct worker {
@@ -58,6 +64,8 @@ struct worker {
 	unsigned int nr_queues;
 	bool stopping;
 	bool exiting;
+	struct nf_prog *filter_next;	/* for WORKER_FILTER */
+	pthread_mutex_t call_lock;	/* one worker_call() at a time */
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
 	enum worker_cmd cmd;	/* under lock: pending until the worker sets WORKER_IDLE */
@@ -75,6 +83,11 @@ void worker_call(struct worker *w, enum worker_cmd cmd);
  * take it (the translation holds either way).
  */
 int worker_set_umem(struct worker *w, void *addr, size_t len);
+/*
+ * Once running: have every queue follow @p (NULL: the built-in passthrough).
+ * The caller keeps @p alive until the next worker_set_filter() returns.
+ */
+void worker_set_filter(struct worker *w, struct nf_prog *p);
 /* After WORKER_EXIT: join and free. */
 void worker_fini(struct worker *w);
 

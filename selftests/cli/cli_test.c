@@ -154,4 +154,47 @@ TEST(refused)
 	REFUSED("unexpected argument 'extra'", "blk", "--name", "b", "--file", "f", "extra");
 }
 
+TEST(filter_with_parameters)
+{
+	/* The parameters point into argv: it must outlive the options. */
+	char *with[] = { "uvdpad", "blk", "--name", "b", "--filter", "coalesce", "max_frames=8",
+			 "--file", "f", "max_usecs=50", NULL };
+	char *object[] = { "uvdpad", "blk", "--name", "b", "--file", "f", "--filter-object",
+			   "/x/my.bpf.o", NULL };
+	struct parsed p;
+
+	p.ret = cli_parse(10, with, &p.o, p.err, sizeof(p.err));
+	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
+	EXPECT_STREQ("coalesce", p.o.filter);
+	EXPECT_EQ(NULL, p.o.filter_object);
+	ASSERT_EQ(2, p.o.nr_filter_params);
+	EXPECT_STREQ("max_frames=8", p.o.filter_params[0]);
+	EXPECT_STREQ("max_usecs=50", p.o.filter_params[1]);
+
+	p.ret = cli_parse(8, object, &p.o, p.err, sizeof(p.err));
+	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
+	EXPECT_EQ(NULL, p.o.filter);
+	EXPECT_STREQ("/x/my.bpf.o", p.o.filter_object);
+	EXPECT_EQ(0, p.o.nr_filter_params);
+
+	/* Without a filter: the built-in policy, no parameters. */
+	PARSE(&p, "blk", "--name", "b", "--file", "f");
+	ASSERT_EQ(0, p.ret);
+	EXPECT_EQ(NULL, p.o.filter);
+	EXPECT_EQ(0, p.o.nr_filter_params);
+}
+
+TEST(filter_refusals)
+{
+	REFUSED("'max_frames=8': parameters go with --filter", "blk", "--name", "b", "--file",
+		"f", "max_frames=8");
+	REFUSED("--filter or --filter-object, not both", "blk", "--name", "b", "--file", "f",
+		"--filter", "poll", "--filter-object", "x.o");
+	REFUSED("unexpected argument 'max_frames'", "blk", "--name", "b", "--file", "f",
+		"--filter", "coalesce", "max_frames");
+	REFUSED("unexpected argument '=8'", "blk", "--name", "b", "--file", "f",
+		"--filter", "coalesce", "=8");
+	REFUSED("--filter needs a value", "blk", "--name", "b", "--file", "f", "--filter");
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR BSD-2-Clause */
+/*
+ * The uvdpad control protocol, spoken on the unix stream socket
+ * UVDPA_CTL_DIR/NAME.sock (mode 0600) of each daemon; uvdpactl is a client.
+ *
+ * One request per connection: a line of at most UVDPA_CTL_LINE_MAX bytes,
+ * words separated by single spaces (no word holds a space):
+ *
+ *	uvdpa-ctl VERSION COMMAND [ARG]...\n
+ *
+ * The reply is zero or more lines of space-separated key=value words, then
+ * a last line that is either "ok" or "error MESSAGE", MESSAGE being one line
+ * for a person; then the daemon closes the connection. A daemon answers
+ * every VERSION up to its own and refuses newer ones with an error.
+ *
+ * Commands of version 1:
+ *	filter show			name=NAME, then PARAM=VALUE per line
+ *	filter set NAME [K=V]...	a shipped filter; replies like filter show
+ *	filter set --object PATH [K=V]...	an object file (absolute PATH)
+ *	stats				per queue: vq=N, then the counters of
+ *					struct uvdpa_nf_stats by their names,
+ *					irqs_per_completion, mean_batch and
+ *					filter_ns_per_completion
+ */
+#ifndef UVDPA_UAPI_CTL_H
+#define UVDPA_UAPI_CTL_H
+
+#define UVDPA_CTL_MAGIC		"uvdpa-ctl"
+#define UVDPA_CTL_VERSION	1
+#define UVDPA_CTL_DIR		"/run/uvdpa"
+/* Overrides UVDPA_CTL_DIR, for the daemon and the client alike. */
+#define UVDPA_CTL_DIR_ENV	"UVDPA_RUN_DIR"
+#define UVDPA_CTL_LINE_MAX	4096
+#define UVDPA_CTL_OK		"ok"
+#define UVDPA_CTL_ERROR		"error"
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The client side of the control protocol (uapi/uvdpa_ctl.h), as uvdpactl
+ * uses it: its command line into a request line, a reply into text or JSON.
+ */
+#ifndef UVDPA_CTL_CLIENT_H
+#define UVDPA_CTL_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "uvdpa_ctl.h"
+
+enum ctl_client_kind {
+	CTL_FILTER_SHOW,
+	CTL_FILTER_SET,
+	CTL_STATS,
+};
+
+struct ctl_request {
+	bool help;
+	bool json;
+	enum ctl_client_kind kind;
+	const char *device;
+	char line[UVDPA_CTL_LINE_MAX];	/* the request, newline included */
+};
+
+extern const char ctl_client_usage[];
+
+/* uvdpactl's argv into @r: 0, or -EINVAL and one line for a person in @err. */
+int ctl_client_parse(int argc, char **argv, struct ctl_request *r, char *err, size_t errlen);
+
+/*
+ * Print @reply for @r on @out, text or JSON: 0 when the daemon said ok,
+ * otherwise -EPROTO (no final line) or -EIO with the daemon's message in @err.
+ */
+int ctl_client_format(const struct ctl_request *r, const char *reply, FILE *out, char *err,
+		      size_t errlen);
+
+/* The socket path of device @name, for the daemon and the client: 0, or -ENAMETOOLONG. */
+int ctl_socket_path(const char *name, char *path, size_t len);
+
+/* Send @r to its daemon and read the whole reply (malloc'd in *reply): 0 or -errno. */
+int ctl_client_call(const struct ctl_request *r, char **reply);
+
+#endif
