@@ -163,10 +163,11 @@ check: deps
 fuzz: fuzzers
 	$(Q)for f in $(FUZZERS); do tools/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done
 
-# Native benchmarks, then uvdpad against qemu-storage-daemon in one VM boot.
+# Native benchmarks, then in one VM boot uvdpad against qemu-storage-daemon,
+# and the notification filters against each other.
 bench: deps all
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
-	$(Q)tools/testvm/run --timeout 1200 -- tools/bench/blk-vm
+	$(Q)tools/testvm/run --timeout 1800 -- sh -c 'tools/bench/blk-vm && tools/bench/filter-vm'
 
 demo: deps
 	$(Q)$(MAKE) all
@@ -183,7 +184,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(INCLUDEDIR)/uvdpa
 	install -m 0755 $(UVDPAD) $(DESTDIR)$(SBINDIR)/uvdpad
 	install -m 0755 $(UVDPACTL) $(DESTDIR)$(SBINDIR)/uvdpactl
-	install -m 0644 docs/uvdpad.8 $(DESTDIR)$(MANDIR)/man8/uvdpad.8
+	install -m 0644 docs/uvdpad.8 docs/uvdpactl.8 $(DESTDIR)$(MANDIR)/man8/
 	$(if $(UAPI_HDRS),install -m 0644 $(UAPI_HDRS) $(DESTDIR)$(INCLUDEDIR)/uvdpa/)
 
 clean:

@@ -15,7 +15,9 @@
  *
  * Commands of version 1:
  *	filter show			name=NAME, then PARAM=VALUE per line
- *	filter set NAME [K=V]...	a shipped filter; replies like filter show
+ *	filter set NAME [K=V]...	a shipped filter, or "builtin" for the
+ *					daemon's own passthrough in C; replies
+ *					like filter show
  *	filter set --object PATH [K=V]...	an object file (absolute PATH)
  *	stats				per queue: vq=N, then the counters of
  *					struct uvdpa_nf_stats by their names,

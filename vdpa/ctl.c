@@ -37,17 +37,23 @@ struct ctl_cmd {
 int ctl_set_filter(struct ctl_dev *dev, const char *name, const char *path,
 		   char *const *params, unsigned int nr_params, char *err, size_t errlen)
 {
-	struct nf_prog *p, *old;
+	struct nf_prog *p = NULL, *old;
 	unsigned int i;
 	int ret;
 
-	ret = nf_prog_load(&p, name, path, dev->nr_queues, err, errlen);
-	if (ret)
-		return ret;
-	ret = nf_prog_set_params(p, params, nr_params, err, errlen);
-	if (ret) {
-		nf_prog_free(p);
-		return ret;
+	if (name && !strcmp(name, NF_BUILTIN_NAME)) {
+		if (nr_params) {
+			snprintf(err, errlen, "the built-in policy has no parameters");
+			return -EINVAL;
+		}
+	} else {
+		ret = nf_prog_load(&p, name, path, dev->nr_queues, err, errlen);
+		if (!ret)
+			ret = nf_prog_set_params(p, params, nr_params, err, errlen);
+		if (ret) {
+			nf_prog_free(p);
+			return ret;
+		}
 	}
 	pthread_mutex_lock(&dev->filter_lock);
 	old = dev->filter;
@@ -88,7 +94,8 @@ static int cmd_filter(struct ctl_dev *dev, int argc, char **argv, FILE *out, cha
 		if (ret)
 			return ret;
 		pthread_mutex_lock(&dev->filter_lock);
-		log_info("%s: filter %s", dev->name, dev->filter->name);
+		log_info("%s: filter %s", dev->name, dev->filter ? dev->filter->name :
+			 NF_BUILTIN_NAME);
 		nf_prog_describe(dev->filter, out);
 		pthread_mutex_unlock(&dev->filter_lock);
 		return 0;

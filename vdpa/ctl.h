@@ -27,7 +27,7 @@ struct ctl_dev {
 struct ctl;
 
 /*
- * Load a filter (shipped @name, or object @path) with @params ("key=value")
+ * Load a filter (shipped @name, NF_BUILTIN_NAME, or object @path) with @params ("key=value")
  * and hand every queue of @dev to it; the previous one is freed once no
  * worker uses it. On failure @dev keeps its filter, and @err says why.
  */

@@ -17,7 +17,8 @@ const char ctl_client_usage[] =
 	"Talks to the uvdpad serving DEVICE through " UVDPA_CTL_DIR "/DEVICE.sock.\n"
 	"  filter show   the notification filter the device's queues follow, and its parameters\n"
 	"  filter set    load a filter (passthrough, coalesce, adaptive, poll, or a BPF object\n"
-	"                built against uvdpa_filter.h) and swap it in while I/O runs\n"
+	"                built against uvdpa_filter.h) and swap it in while I/O runs; builtin:\n"
+	"                back to the daemon's own passthrough, no BPF\n"
 	"  stats         per queue: kicks, completions, interrupts sent and held back, filter runs\n"
 	"  -j, --json    JSON output\n";
 

@@ -22,7 +22,7 @@
 
 #include "uvdpa_filter.h"
 
-#define NF_NAME_MAX 64
+#define NF_NAME_MAX 256
 #define NF_PARAM_NAME_MAX 32
 
 struct nf_prog {

@@ -22,7 +22,7 @@
 
 #define RING_ENTRIES 256
 
-static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
+static struct io_uring_sqe *get_sqe(struct worker *w)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
 
@@ -30,6 +30,13 @@ static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
 		io_uring_submit(&w->ring);
 		sqe = io_uring_get_sqe(&w->ring);
 	}
+	return sqe;
+}
+
+static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(w);
+
 	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
 	io_uring_sqe_set_data64(sqe, tag);
 }
@@ -177,17 +184,6 @@ static unsigned int inflight(const struct worker *w)
 	for (i = 0; i < w->nr_queues; i++)
 		n += w->queues[i].inflight;
 	return n;
-}
-
-static struct io_uring_sqe *get_sqe(struct worker *w)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
-
-	if (!sqe) {
-		io_uring_submit(&w->ring);
-		sqe = io_uring_get_sqe(&w->ring);
-	}
-	return sqe;
 }
 
 /* One timeout in flight per queue; when it fires early it is armed again. */

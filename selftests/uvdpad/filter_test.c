@@ -212,7 +212,8 @@ TEST_F_TIMEOUT(filter, adaptive_never_defers_at_qd1, 300)
 /* Swapping programs under verified I/O, a hundred times: no request is lost or hangs. */
 TEST_F_TIMEOUT(filter, hundred_swaps_under_io, 600)
 {
-	static const char *const names[] = { "coalesce", "adaptive", "poll", "passthrough" };
+	static const char *const names[] = { "coalesce", "adaptive", "poll", "passthrough",
+					     "builtin" };
 	char stop[64], out[1024];
 	long long ios;
 	int i, failed = 0, status;
@@ -237,9 +238,9 @@ TEST_F_TIMEOUT(filter, hundred_swaps_under_io, 600)
 		usleep(100 * 1000);
 	EXPECT_LE(ios + 64, disk_ios(self->d.disk));
 	for (i = 0; i < SWAPS; i++) {
-		if (ctl(self, out, sizeof(out), "filter set %s %s", self->d.name, names[i % 4])) {
+		if (ctl(self, out, sizeof(out), "filter set %s %s", self->d.name, names[i % 5])) {
 			failed++;
-			TH_LOG("swap %d to %s: %s", i, names[i % 4], out);
+			TH_LOG("swap %d to %s: %s", i, names[i % 5], out);
 		}
 	}
 	EXPECT_EQ(0, failed);
@@ -250,7 +251,7 @@ TEST_F_TIMEOUT(filter, hundred_swaps_under_io, 600)
 	unlink(stop);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_EQ(0, ctl(self, out, sizeof(out), "filter show %s", self->d.name));
-	EXPECT_NE(NULL, strstr(out, "filter passthrough")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "filter builtin")) TH_LOG("%s", out);
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 
@@ -274,6 +275,8 @@ TEST_F_TIMEOUT(filter, refused_programs_leave_the_device_serving, 300)
 	EXPECT_EQ(1, ctl(self, out, sizeof(out), "filter set %s adaptive frames=2",
 			 self->d.name));
 	EXPECT_NE(NULL, strstr(out, "no parameter 'frames'")) TH_LOG("%s", out);
+	EXPECT_EQ(1, ctl(self, out, sizeof(out), "filter set %s builtin k=1", self->d.name));
+	EXPECT_NE(NULL, strstr(out, "the built-in policy has no parameters")) TH_LOG("%s", out);
 	EXPECT_EQ(1, ctl(self, out, sizeof(out), "stats no-such-device"));
 	EXPECT_NE(NULL, strstr(out, "cannot reach the uvdpad serving 'no-such-device'"))
 		TH_LOG("%s", out);
