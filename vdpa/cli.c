@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,24 @@ const char cli_usage[] =
 	"                     (a BPF program; see docs/filters.md), with its key=value\n"
 	"                     parameters; without CAP_BPF the built-in passthrough serves\n"
 	"  --filter-object FILE  a filter of your own, built against uapi/uvdpa_filter.h\n"
-	"  -v, --verbose      debug messages\n";
+	"  -v, --verbose      debug messages\n"
+	"\n"
+	"usage: uvdpad net --name NAME [--tap IFNAME | --tap-fd N] [--mac MAC] [--mtu N]\n"
+	"                  [--queue-size N] [--packed|--split] [--no-umem] [--attach [virtio|vhost]]\n"
+	"                  [--filter NAME [key=value...] | --filter-object FILE] [-v]\n"
+	"\n"
+	"Creates a virtio-net device (one queue pair) through VDUSE whose frames go to a tap\n"
+	"device on this host, and serves it until SIGINT or SIGTERM. Needs CAP_NET_ADMIN and\n"
+	"Linux 6.10 or later.\n"
+	"\n"
+	"  --tap IFNAME       attach to this tap, or create it (removed on exit); default: a new\n"
+	"                     tap named uvdpaN. Its link (ip link set IFNAME up/down) is the\n"
+	"                     device's link.\n"
+	"  --tap-fd N         an inherited tap fd opened with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR\n"
+	"  --mac MAC          the device's MAC address (default: 02:75:76 and a hash of NAME)\n"
+	"  --mtu N            the device's MTU, 68 to 65535 (default 1500); a tap created here\n"
+	"                     gets it too\n"
+	"  other options as for blk\n";
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -90,7 +108,7 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
 
 enum { OPT_FILE = 256, OPT_BACKEND, OPT_SIZE, OPT_DIRECT, OPT_RO, OPT_QUEUES,
        OPT_WORKERS, OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_NO_UMEM, OPT_ATTACH,
-       OPT_NAME, OPT_FILTER, OPT_FILTER_OBJECT };
+       OPT_NAME, OPT_FILTER, OPT_FILTER_OBJECT, OPT_TAP, OPT_TAP_FD, OPT_MAC, OPT_MTU };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -108,10 +126,60 @@ static const struct option long_opts[] = {
 	{ "attach", optional_argument, NULL, OPT_ATTACH },
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "filter-object", required_argument, NULL, OPT_FILTER_OBJECT },
+	{ "tap", required_argument, NULL, OPT_TAP },
+	{ "tap-fd", required_argument, NULL, OPT_TAP_FD },
+	{ "mac", required_argument, NULL, OPT_MAC },
+	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+int cli_parse_mac(const char *s, uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+				      &b[4], &b[5], &end) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return mac[0] & 1 || !memcmp(mac, zero, 6) ? -EINVAL : 0;
+}
+
+/* Locally administered, stable for a name: 02:75:76 ("uv") and an FNV-1a hash. */
+static void default_mac(const char *name, uint8_t mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 16777619u;
+	mac[0] = 0x02;
+	mac[1] = 0x75;
+	mac[2] = 0x76;
+	mac[3] = h >> 16;
+	mac[4] = h >> 8;
+	mac[5] = h;
+}
+
+static int check_net(struct cli_opts *o, char *err, size_t errlen)
+{
+	if (o->path || o->backend || o->size || o->direct || o->read_only || o->queues != 1 ||
+	    o->workers)
+		return fail(err, errlen, "--file, --backend, --size, --direct, --ro, --queues and "
+			    "--workers go with blk, not net");
+	if (o->net.tap && o->net.tap_fd >= 0)
+		return fail(err, errlen, "give --tap or --tap-fd, not both");
+	if (!o->net.mac_set)
+		default_mac(o->name, o->net.mac);
+	if (!o->net.mtu)
+		o->net.mtu = 1500;
+	o->workers = 1;
+	return 0;
+}
 
 static int check(struct cli_opts *o, char *err, size_t errlen)
 {
@@ -119,6 +187,10 @@ static int check(struct cli_opts *o, char *err, size_t errlen)
 		return fail(err, errlen, "--name is required");
 	if (!o->name[0] || strlen(o->name) > 255 || strchr(o->name, '/'))
 		return fail(err, errlen, "--name '%s': 1 to 255 characters, no '/'", o->name);
+	if (!strcmp(o->type, "net"))
+		return check_net(o, err, errlen);
+	if (o->net.tap || o->net.tap_fd >= 0 || o->net.mac_set || o->net.mtu)
+		return fail(err, errlen, "--tap, --tap-fd, --mac and --mtu go with net, not blk");
 	if (!o->backend)
 		o->backend = o->path ? "file" : NULL;
 	if (!o->backend)
@@ -150,14 +222,15 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 	memset(o, 0, sizeof(*o));
 	o->queues = 1;
 	o->queue_size = 256;
+	o->net.tap_fd = -1;
 	if (argc < 2)
-		return fail(err, errlen, "missing the device type (blk)");
+		return fail(err, errlen, "missing the device type (blk or net)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		o->help = true;
 		return 0;
 	}
-	if (strcmp(argv[1], "blk"))
-		return fail(err, errlen, "unknown device type '%s' (blk)", argv[1]);
+	if (strcmp(argv[1], "blk") && strcmp(argv[1], "net"))
+		return fail(err, errlen, "unknown device type '%s' (blk or net)", argv[1]);
 	o->type = argv[1];
 
 	optind = 1;
@@ -223,6 +296,28 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			break;
 		case OPT_FILTER_OBJECT:
 			o->filter_object = optarg;
+			break;
+		case OPT_TAP:
+			if (!optarg[0] || strlen(optarg) >= 16 || strchr(optarg, '/') ||
+			    strchr(optarg, ' '))
+				return fail(err, errlen, "--tap '%s': an interface name, 1 to 15 "
+					    "characters", optarg);
+			o->net.tap = optarg;
+			break;
+		case OPT_TAP_FD:
+			if (parse_uint(optarg, 0, INT_MAX, (unsigned int *)&o->net.tap_fd))
+				return fail(err, errlen, "--tap-fd '%s': a file descriptor number",
+					    optarg);
+			break;
+		case OPT_MAC:
+			if (cli_parse_mac(optarg, o->net.mac))
+				return fail(err, errlen, "--mac '%s': six hex bytes like "
+					    "02:00:00:00:00:01, not multicast or zero", optarg);
+			o->net.mac_set = true;
+			break;
+		case OPT_MTU:
+			if (parse_uint(optarg, 68, 65535, &o->net.mtu))
+				return fail(err, errlen, "--mtu '%s': 68 to 65535", optarg);
 			break;
 		case 'v':
 			o->verbose = true;

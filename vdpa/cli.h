@@ -13,8 +13,17 @@ enum cli_attach {
 	CLI_ATTACH_VHOST,	/* /dev/vhost-vdpa-N for a VM */
 };
 
+/* uvdpad net only. */
+struct cli_net {
+	const char *tap;	/* --tap NAME; NULL: a new tap named by the kernel */
+	int tap_fd;		/* --tap-fd N, inherited; -1: none */
+	uint8_t mac[6];
+	bool mac_set;
+	unsigned int mtu;
+};
+
 struct cli_opts {
-	const char *type;	/* "blk" */
+	const char *type;	/* "blk" or "net" */
 	const char *name;
 	const char *backend;	/* "file", "null", "ram" */
 	const char *path;
@@ -31,6 +40,7 @@ struct cli_opts {
 	const char *filter_object;	/* or a BPF object file */
 	char **filter_params;	/* "key=value" words after the options */
 	unsigned int nr_filter_params;
+	struct cli_net net;
 	bool verbose;
 	bool help;
 };
@@ -40,6 +50,8 @@ struct cli_opts {
  * message for a person in @err.
  */
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
+/* "02:00:00:00:00:01" into 6 bytes: 0, or -EINVAL (also for multicast or zero). */
+int cli_parse_mac(const char *s, uint8_t mac[6]);
 /* "512", "4k", "1M", "2G", "1T" (powers of 1024) into bytes: 0 or -EINVAL. */
 int cli_parse_size(const char *s, uint64_t *bytes);
 extern const char cli_usage[];

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "log.h"
+#include "net.h"
 #include "vdpa_bus.h"
 #include "vdpa_nl.h"
 #include "vduse_dev.h"
@@ -31,6 +32,19 @@ static const char *driver_of(enum cli_attach a)
 
 static void explain_create(const struct cli_opts *o, int ret)
 {
+	bool net = !strcmp(o->type, "net");
+
+	/* A net device needs CAP_NET_ADMIN, and VDUSE allows net only since Linux 6.10. */
+	if (net && ret == -EPERM) {
+		log_err("cannot create '%s': a VDUSE net device needs CAP_NET_ADMIN (run as root)",
+			o->name);
+		return;
+	}
+	if (net && ret == -EINVAL) {
+		log_err("cannot create '%s': this kernel's VDUSE refuses virtio-net devices "
+			"(Linux 6.10 or later needed)", o->name);
+		return;
+	}
 	switch (ret) {
 	case -ENODEV:
 		log_err("cannot create '%s': the vduse kernel module is not loaded (modprobe vduse)",
@@ -83,24 +97,6 @@ static void detach(const char *name)
 	vdpa_nl_close(nl);
 }
 
-/* Control thread, before any queue runs: see struct vduse_dev_params. */
-static void use_fixed(void *arg, const struct iovec *umem)
-{
-	struct be *be = arg;
-
-	be->fixed = *umem;
-}
-
-static void log_stats(const char *name, const struct blk_stats *st)
-{
-	log_debug("%s: reads %llu writes %llu flushes %llu discards %llu write_zeroes %llu "
-		  "get_ids %llu io_errors %llu bad_requests %llu", name,
-		  (unsigned long long)st->reads, (unsigned long long)st->writes,
-		  (unsigned long long)st->flushes, (unsigned long long)st->discards,
-		  (unsigned long long)st->write_zeroes, (unsigned long long)st->get_ids,
-		  (unsigned long long)st->io_errors, (unsigned long long)st->bad_requests);
-}
-
 /*
  * The filter asked for on the command line. When BPF cannot be used here
  * (no privilege, no bpf() system call, a verifier that refuses the program)
@@ -128,20 +124,38 @@ static int start_filter(const struct cli_opts *o, struct ctl_dev *cd)
 	return 0;
 }
 
-static int serve(const struct cli_opts *o, struct be *be)
+/*
+ * One device for serve(): a model and what it needs of the daemon around
+ * the VDUSE device's life.
+ */
+struct served {
+	const struct dev_model *model;
+	void *dev;
+	uint32_t device_id;
+	uint64_t features;
+	const void *config;
+	uint32_t config_size;
+	unsigned int nr_queues;
+	unsigned int nr_workers;
+	/* Control thread, before any queue runs: see struct vduse_dev_params. */
+	void (*umem_ready)(void *arg, const struct iovec *umem);
+	/* Each worker's ring before the worker runs. */
+	int (*ring_attach)(struct served *s, struct io_uring *ring);
+	/* The device's messages are served; it is not on the bus yet. */
+	int (*running)(struct served *s, struct vduse_dev *dev);
+	/* Workers gone: e.g. print statistics. */
+	void (*stopped)(struct served *s);
+	char what[128];	/* for the ready line */
+	void *arg;
+};
+
+static int serve(const struct cli_opts *o, struct served *s)
 {
-	struct blk_opts bo = {
-		.num_queues = o->queues,
-		.queue_size = o->queue_size,
-		.packed = o->packed,
-		.name = o->name,
-	};
 	struct ctl_dev cd = {
 		.name = o->name,
-		.nr_queues = o->queues,
+		.nr_queues = s->nr_queues,
 		.filter_lock = PTHREAD_MUTEX_INITIALIZER,
 	};
-	struct blk_dev blk;
 	struct vduse_dev dev;
 	struct worker *workers;
 	struct ctl *ctl = NULL;
@@ -151,11 +165,6 @@ static int serve(const struct cli_opts *o, struct be *be)
 	sigset_t sigs;
 	int ret, sig;
 
-	ret = blk_dev_init(&blk, be, &bo);
-	if (ret) {
-		log_err("cannot set up the virtio-blk device: %s", strerror(-ret));
-		return ret;
-	}
 	if (o->attach) {
 		ret = vdpa_nl_open(&nl);
 		if (ret) {
@@ -166,15 +175,15 @@ static int serve(const struct cli_opts *o, struct be *be)
 	}
 	ret = vduse_dev_create(&dev, &(struct vduse_dev_params){
 		.name = o->name,
-		.device_id = VIRTIO_ID_BLOCK,
-		.features = blk.features,
-		.config = &blk.config,
-		.config_size = blk.config_size,
-		.nr_queues = o->queues,
+		.device_id = s->device_id,
+		.features = s->features,
+		.config = s->config,
+		.config_size = s->config_size,
+		.nr_queues = s->nr_queues,
 		.queue_size = o->queue_size,
 		.umem = !o->no_umem,
-		.umem_ready = use_fixed,
-		.umem_arg = be,
+		.umem_ready = s->umem_ready,
+		.umem_arg = s->arg,
 	});
 	if (ret) {
 		explain_create(o, ret);
@@ -188,19 +197,19 @@ static int serve(const struct cli_opts *o, struct be *be)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	ret = -ENOMEM;
-	workers = calloc(o->workers, sizeof(*workers));
+	workers = calloc(s->nr_workers, sizeof(*workers));
 	if (!workers)
 		goto out_dev;
-	for (i = 0; i < o->workers; i++) {
+	for (i = 0; i < s->nr_workers; i++) {
 		/* Queues in contiguous runs, the first workers taking one more. */
-		unsigned int share = o->queues / o->workers;
-		unsigned int extra = o->queues % o->workers;
+		unsigned int share = s->nr_queues / s->nr_workers;
+		unsigned int extra = s->nr_queues % s->nr_workers;
 		unsigned int first = i * share + (i < extra ? i : extra);
 
-		ret = worker_init(&workers[i], dev.fd, &blk_model, &blk, first,
+		ret = worker_init(&workers[i], dev.fd, s->model, s->dev, first,
 				  share + (i < extra));
-		if (!ret)
-			ret = be->ops->attach(be, &workers[i].ring);
+		if (!ret && s->ring_attach)
+			ret = s->ring_attach(s, &workers[i].ring);
 		if (!ret)
 			ret = worker_run(&workers[i]);
 		if (ret) {
@@ -210,14 +219,19 @@ static int serve(const struct cli_opts *o, struct be *be)
 		started++;
 	}
 	cd.workers = workers;
-	cd.nr_workers = o->workers;
+	cd.nr_workers = s->nr_workers;
 	ret = start_filter(o, &cd);
 	if (ret)
 		goto out_workers;
-	ret = vduse_dev_run(&dev, workers, o->workers);
+	ret = vduse_dev_run(&dev, workers, s->nr_workers);
 	if (ret) {
 		log_err("cannot start the control thread: %s", strerror(-ret));
 		goto out_workers;
+	}
+	if (s->running) {
+		ret = s->running(s, &dev);
+		if (ret)
+			goto out_control;
 	}
 	if (o->attach) {
 		ret = attach(o, nl);
@@ -227,8 +241,8 @@ static int serve(const struct cli_opts *o, struct be *be)
 	/* Without the socket the device still works; only run-time control is lost. */
 	if (ctl_start(&ctl, &cd, err, sizeof(err)))
 		log_err("%s: no control socket: %s", o->name, err);
-	log_info("%s ready: virtio-blk, %llu bytes, %u queue(s) on %u worker(s)%s%s", o->name,
-		 (unsigned long long)be->size, o->queues, o->workers,
+	log_info("%s ready: %s, %u queue(s) on %u worker(s)%s%s", o->name, s->what,
+		 s->nr_queues, s->nr_workers,
 		 o->attach ? ", attached to " : ", attach with: vdpa dev add mgmtdev vduse name ",
 		 o->attach ? driver_of(o->attach) : o->name);
 
@@ -246,14 +260,198 @@ out_workers:
 	}
 	free(workers);
 	nf_prog_free(cd.filter);
-	/* After the detach: removing the disk flushes it. */
-	log_stats(o->name, &blk.stats);
+	if (s->stopped)
+		s->stopped(s);
 out_dev:
 	if (vduse_dev_destroy(&dev))
 		log_err("cannot destroy the VDUSE device '%s'", o->name);
 out_nl:
 	if (nl)
 		vdpa_nl_close(nl);
+	return ret;
+}
+
+/* Control thread, before any queue runs: see struct vduse_dev_params. */
+static void use_fixed(void *arg, const struct iovec *umem)
+{
+	struct be *be = arg;
+
+	be->fixed = *umem;
+}
+
+static int blk_ring_attach(struct served *s, struct io_uring *ring)
+{
+	struct be *be = s->arg;
+
+	return be->ops->attach(be, ring);
+}
+
+/* After the detach: removing the disk flushes it. */
+static void blk_stopped(struct served *s)
+{
+	const struct blk_dev *blk = s->dev;
+	const struct blk_stats *st = &blk->stats;
+
+	log_debug("blk: reads %llu writes %llu flushes %llu discards %llu write_zeroes %llu "
+		  "get_ids %llu io_errors %llu bad_requests %llu",
+		  (unsigned long long)st->reads, (unsigned long long)st->writes,
+		  (unsigned long long)st->flushes, (unsigned long long)st->discards,
+		  (unsigned long long)st->write_zeroes, (unsigned long long)st->get_ids,
+		  (unsigned long long)st->io_errors, (unsigned long long)st->bad_requests);
+}
+
+static int serve_blk(const struct cli_opts *o, struct be *be)
+{
+	struct blk_opts bo = {
+		.num_queues = o->queues,
+		.queue_size = o->queue_size,
+		.packed = o->packed,
+		.name = o->name,
+	};
+	struct blk_dev blk;
+	struct served s = {
+		.model = &blk_model,
+		.dev = &blk,
+		.device_id = VIRTIO_ID_BLOCK,
+		.nr_queues = o->queues,
+		.nr_workers = o->workers,
+		.umem_ready = use_fixed,
+		.ring_attach = blk_ring_attach,
+		.stopped = blk_stopped,
+		.arg = be,
+	};
+	int ret;
+
+	ret = blk_dev_init(&blk, be, &bo);
+	if (ret) {
+		log_err("cannot set up the virtio-blk device: %s", strerror(-ret));
+		return ret;
+	}
+	s.features = blk.features;
+	s.config = &blk.config;
+	s.config_size = blk.config_size;
+	snprintf(s.what, sizeof(s.what), "virtio-blk, %llu bytes", (unsigned long long)be->size);
+	return serve(o, &s);
+}
+
+struct net_served {
+	struct net_dev net;
+	struct be_tap tap;
+	struct vduse_dev *vdev;
+	pthread_mutex_t lock;
+};
+
+/* The tap's link, now, into the config space: from the link watch and once at start. */
+static void net_link(void *arg, bool up)
+{
+	struct net_served *n = arg;
+	unsigned int off, len;
+	int ret;
+
+	pthread_mutex_lock(&n->lock);
+	up = __atomic_load_n(&n->tap.up, __ATOMIC_RELAXED);
+	net_dev_set_link(&n->net, up, &off, &len);
+	ret = vduse_dev_set_config(n->vdev, off, (uint8_t *)&n->net.config + off, len);
+	pthread_mutex_unlock(&n->lock);
+	if (ret)
+		log_err("cannot tell the driver the link is %s: %s", up ? "up" : "down",
+			strerror(-ret));
+}
+
+static int net_running(struct served *s, struct vduse_dev *dev)
+{
+	struct net_served *n = s->arg;
+	int ret;
+
+	n->vdev = dev;
+	ret = be_tap_watch(&n->tap, net_link, n);
+	if (ret) {
+		log_err("cannot watch the link of tap %s: %s", n->tap.name, strerror(-ret));
+		return ret;
+	}
+	/* A change between opening the tap and watching it. */
+	net_link(n, n->tap.up);
+	return 0;
+}
+
+static void net_stopped(struct served *s)
+{
+	struct net_served *n = s->arg;
+	const struct net_stats *st = &n->net.stats;
+
+	/* No config change after this: the VDUSE device goes next. */
+	be_tap_unwatch(&n->tap);
+	log_debug("net: tx_frames %llu tx_bytes %llu tx_malformed %llu tx_errors %llu "
+		  "rx_frames %llu rx_bytes %llu rx_dropped %llu rx_bad_buffers %llu rx_errors %llu",
+		  (unsigned long long)st->tx_frames, (unsigned long long)st->tx_bytes,
+		  (unsigned long long)st->tx_malformed, (unsigned long long)st->tx_errors,
+		  (unsigned long long)st->rx_frames, (unsigned long long)st->rx_bytes,
+		  (unsigned long long)st->rx_dropped, (unsigned long long)st->rx_bad_buffers,
+		  (unsigned long long)st->rx_errors);
+}
+
+static void explain_tap(const struct cli_opts *o, int ret)
+{
+	const char *why;
+
+	if (o->net.tap_fd >= 0) {
+		why = ret == -EBADF ? "it is not open" :
+		      ret == -ENOTTY ? "it is not a tap" :
+		      ret == -EINVAL ? "open it with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR" :
+		      strerror(-ret);
+		log_err("cannot use --tap-fd %d: %s", o->net.tap_fd, why);
+		return;
+	}
+	why = ret == -ENODEV ? "no /dev/net/tun (modprobe tun)" :
+	      ret == -EPERM ? "creating or attaching a tap needs CAP_NET_ADMIN (run as root)" :
+	      ret == -EBUSY ? "another process has it open" :
+	      ret == -EINVAL ? "an interface of that name exists and is no tap" :
+	      strerror(-ret);
+	log_err("cannot open tap %s: %s", o->net.tap ? o->net.tap : "uvdpa%d", why);
+}
+
+static int serve_net(const struct cli_opts *o)
+{
+	struct net_served n = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct net_opts no = { .mtu = o->net.mtu, .packed = o->packed };
+	struct served s = {
+		.model = &net_model,
+		.dev = &n.net,
+		.device_id = VIRTIO_ID_NET,
+		.nr_queues = NET_NR_QUEUES,
+		.nr_workers = 1,
+		.running = net_running,
+		.stopped = net_stopped,
+		.arg = &n,
+	};
+	const uint8_t *m = o->net.mac;
+	int ret;
+
+	if (o->net.tap_fd >= 0)
+		ret = be_tap_use_fd(&n.tap, o->net.tap_fd);
+	else
+		ret = be_tap_open(&n.tap, o->net.tap ? o->net.tap : "uvdpa%d", o->net.mtu);
+	if (ret) {
+		explain_tap(o, ret);
+		return ret;
+	}
+	memcpy(no.mac, o->net.mac, sizeof(no.mac));
+	ret = net_dev_init(&n.net, n.tap.fd, &n.tap, &no);
+	if (ret) {
+		log_err("cannot set up the virtio-net device: %s", strerror(-ret));
+		goto out;
+	}
+	net_dev_set_link(&n.net, n.tap.up, &(unsigned int){ 0 }, &(unsigned int){ 0 });
+	s.features = n.net.features;
+	s.config = &n.net.config;
+	s.config_size = n.net.config_size;
+	snprintf(s.what, sizeof(s.what),
+		 "virtio-net, tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u", n.tap.name,
+		 m[0], m[1], m[2], m[3], m[4], m[5], o->net.mtu);
+	ret = serve(o, &s);
+	net_dev_fini(&n.net);
+out:
+	be_tap_close(&n.tap);
 	return ret;
 }
 
@@ -273,6 +471,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_verbose(o.verbose);
+	if (!strcmp(o.type, "net"))
+		return serve_net(&o) ? EXIT_FAILURE : 0;
 
 	be.ops = be_find(o.backend);
 	ret = be.ops->open(&be, &(struct be_opts){
@@ -286,7 +486,7 @@ int main(int argc, char **argv)
 			o.path ? o.path : "", strerror(-ret));
 		return EXIT_FAILURE;
 	}
-	ret = serve(&o, &be);
+	ret = serve_blk(&o, &be);
 	be.ops->close(&be);
 	return ret ? EXIT_FAILURE : 0;
 }

@@ -394,6 +394,25 @@ void vduse_dev_stop(struct vduse_dev *d)
 	d->bounce_fd = -1;
 }
 
+int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, uint32_t len)
+{
+	struct vduse_config_data *c = malloc(sizeof(*c) + len);
+	int ret = 0;
+
+	if (!c)
+		return -ENOMEM;
+	c->offset = offset;
+	c->length = len;
+	memcpy(c->buffer, buf, len);
+	if (ioctl(d->fd, VDUSE_DEV_SET_CONFIG, c))
+		ret = -errno;
+	/* Before DRIVER_OK (EINVAL) the driver reads the config when it comes. */
+	else if (ioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ) && errno != EINVAL)
+		ret = -errno;
+	free(c);
+	return ret;
+}
+
 int vduse_dev_destroy(struct vduse_dev *d)
 {
 	int ret = 0;

@@ -66,6 +66,11 @@ int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p);
 int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr);
 /* Stop the control thread (queues stop with the device's reset, or here). */
 void vduse_dev_stop(struct vduse_dev *d);
+/*
+ * Change @len bytes of the config space at @offset and tell the driver with
+ * a config interrupt (e.g. virtio-net's link status). Any thread.
+ */
+int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, uint32_t len);
 /* Close and destroy the device; -EBUSY while it is still on the vdpa bus. */
 int vduse_dev_destroy(struct vduse_dev *d);
 

@@ -95,29 +95,52 @@ static void finish(struct wq *q, struct dev_req *req)
 	nf_completion(&q->nf);
 }
 
-/* Pop and start what the driver made available: the number of requests popped. */
+static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
+{
+	struct wq *q = (struct wq *)dq;
+	struct dev_req *req;
+	int ret;
+
+	if (!q->running || q->broken || q->w->stopping || !q->nr_free)
+		return 0;
+	req = q->free[q->nr_free - 1];
+	ret = vq_pop(&q->vq, &req->chain);
+	if (ret < 0) {
+		/* A hostile or broken driver: never abort, wait for the reset. */
+		log_err("queue %u: bad ring from the driver: %s; stopped until reset",
+			q->index, strerror(-ret));
+		q->broken = true;
+	}
+	if (ret <= 0)
+		return ret;
+	q->nr_free--;
+	q->inflight++;
+	req->owner = q;
+	*reqp = req;
+	return 1;
+}
+
+static void wq_push(struct dev_queue *dq, struct dev_req *req)
+{
+	finish((struct wq *)dq, req);
+}
+
+/*
+ * Pop and start what the driver made available: the number of requests
+ * popped (0 for a queue the model serves itself).
+ */
 static unsigned int process(struct wq *q)
 {
 	struct worker *w = q->w;
 	unsigned int popped = 0;
+	struct dev_req *req;
 
-	while (q->running && !q->broken && !w->stopping && q->nr_free) {
-		struct dev_req *req = q->free[q->nr_free - 1];
-		int ret = vq_pop(&q->vq, &req->chain);
-
-		if (ret == 0)
-			return popped;
-		if (ret < 0) {
-			/* A hostile or broken driver: never abort, wait for the reset. */
-			log_err("queue %u: bad ring from the driver: %s; stopped until reset",
-				q->index, strerror(-ret));
-			q->broken = true;
-			return popped;
-		}
+	if (!q->running || q->broken || w->stopping)
+		return 0;
+	if (w->model->kick && w->model->kick(w->dev, &q->dq, &w->ring))
+		return 0;
+	while (wq_pop(&q->dq, &req) > 0) {
 		popped++;
-		q->nr_free--;
-		q->inflight++;
-		req->owner = q;
 		if (w->model->start(w->dev, req, &w->ring) == 0)
 			finish(q, req);
 	}
@@ -150,6 +173,13 @@ static int queue_start(struct wq *q)
 	}
 	q->nr_free = num;
 	q->inflight = 0;
+	q->dq = (struct dev_queue){
+		.index = q->index,
+		.num = num,
+		.features = q->cfg.features,
+		.pop = wq_pop,
+		.push = wq_push,
+	};
 	q->broken = false;
 	q->running = true;
 	return 0;
@@ -259,16 +289,22 @@ static void command(struct worker *w)
 			if (!q->cfg.num || q->running)
 				continue;
 			ret = queue_start(q);
-			if (ret)
+			if (ret) {
 				log_err("queue %u: cannot start: %s", q->index, strerror(-ret));
-			else
-				process(q);
+				continue;
+			}
+			if (w->model->queue_start)
+				w->model->queue_start(w->dev, &q->dq, &w->ring);
+			process(q);
 		}
 		command_done(w);
 		break;
 	case WORKER_STOP:
 		/* Acknowledged from the loop once the last request completes. */
 		w->stopping = true;
+		for (i = 0; i < w->nr_queues; i++)
+			if (w->queues[i].running && w->model->queue_stop)
+				w->model->queue_stop(w->dev, &w->queues[i].dq, &w->ring);
 		break;
 	case WORKER_EXIT:
 		w->exiting = true;
@@ -312,6 +348,9 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 	default: {
 		struct dev_req *req = (struct dev_req *)ud;
 
+		/* Nobody waits for user_data 0 (a model's cancel, say). */
+		if (!req)
+			break;
 		if (w->model->complete(w->dev, req, cqe->res, &w->ring) == 0)
 			finish(req->owner, req);
 		break;

@@ -30,6 +30,7 @@ enum worker_cmd {
 struct worker;
 
 struct wq {
+	struct dev_queue dq;	/* first: the model's handle on this queue */
 	struct worker *w;
 	unsigned int index;
 	int kick_fd;
