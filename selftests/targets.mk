@@ -2,5 +2,5 @@
 # Collections under selftests/, like TARGETS in the kernel's selftests Makefile.
 # NATIVE_TARGETS run on any host; VDUSE_TARGETS need the vduse module and run in
 # the test VM, or directly on a host that has VDUSE.
-NATIVE_TARGETS := ring blk cli filter
+NATIVE_TARGETS := ring blk cli filter net
 VDUSE_TARGETS := vduse uvdpad

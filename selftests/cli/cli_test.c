@@ -1,23 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* uvdpad's command line: what it accepts, and the message for what it refuses. */
-#include <errno.h>
-#include <string.h>
-
-#include "cli.h"
 #include "kselftest_harness.h"
-
-struct parsed {
-	struct cli_opts o;
-	char err[256];
-	int ret;
-};
-
-#define PARSE(p, ...) do {							\
-		char *argv[] = { "uvdpad", __VA_ARGS__, NULL };			\
-		(p)->err[0] = '\0';						\
-		(p)->ret = cli_parse(sizeof(argv) / sizeof(argv[0]) - 1, argv,	\
-				     &(p)->o, (p)->err, sizeof((p)->err));	\
-	} while (0)
+#include "cli_parse.h"
 
 TEST(file_defaults)
 {
@@ -114,14 +98,6 @@ TEST(sizes)
 	EXPECT_EQ(-EINVAL, cli_parse_size("99999999999999999999", &b));
 	EXPECT_EQ(-EINVAL, cli_parse_size("20000000T", &b));
 }
-
-/* Each refused command line: -EINVAL and a message naming what is wrong. */
-#define REFUSED(needle, ...) do {						\
-		struct parsed p;						\
-		PARSE(&p, __VA_ARGS__);						\
-		EXPECT_EQ(-EINVAL, p.ret);					\
-		EXPECT_NE(NULL, strstr(p.err, needle)) TH_LOG("message: %s", p.err); \
-	} while (0)
 
 TEST(refused)
 {
