@@ -119,12 +119,12 @@ static int find_iface(const char *name, char *ifname)
 }
 
 /* Start uvdpad on the tap, add the device with vdpa, find its interface. */
-static int start(struct __test_metadata *_metadata, FIXTURE_DATA(net) *self,
-		 const FIXTURE_VARIANT(net) *variant)
+static int start_with(struct __test_metadata *_metadata, FIXTURE_DATA(net) *self,
+		      const FIXTURE_VARIANT(net) *variant, const char *extra)
 {
 	char name[64], why[1024];
 	const char *args[] = { "net", "--name", name, "--tap", self->tap, "--mac", MAC,
-			       "--mtu", "9000", variant->ring, NULL };
+			       "--mtu", "9000", variant->ring, extra, NULL };
 	int ret;
 
 	snprintf(name, sizeof(name), "%s", self->d.name);
@@ -136,6 +136,12 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(net) *self,
 	if (run("vdpa dev add name %s mgmtdev vduse", name))
 		return -EIO;
 	return find_iface(name, self->ifname);
+}
+
+static int start(struct __test_metadata *_metadata, FIXTURE_DATA(net) *self,
+		 const FIXTURE_VARIANT(net) *variant)
+{
+	return start_with(_metadata, self, variant, NULL);
 }
 
 /* The interface into a new namespace, addresses on both ends, links up. */
@@ -357,6 +363,59 @@ TEST_F_TIMEOUT(net, tcp_bulk_intact_both_ways, 300)
 	EXPECT_EQ(sent[1], got[1].hash);
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 	nothing_left(_metadata, self);
+}
+
+/* "key": N of queue @vq in `uvdpactl stats NAME -j`, or -1. */
+static long long vq_stat(const char *json, unsigned int vq, const char *key)
+{
+	char pat[64];
+	const char *p, *next;
+
+	snprintf(pat, sizeof(pat), "\"vq\": %u,", vq);
+	p = strstr(json, pat);
+	if (!p)
+		return -1;
+	next = strstr(p + 1, "\"vq\": ");
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(p, pat);
+	if (!p || (next && p > next))
+		return -1;
+	return atoll(p + strlen(pat));
+}
+
+/* The notification filter serves both net queues: coalescing holds interrupts back. */
+TEST_F_TIMEOUT(net, coalescing_filter_serves_both_queues, 300)
+{
+	struct xfer got[2] = { 0 };
+	uint64_t sent[2] = { 0 };
+	char ctl[PATH_MAX], cmd[PATH_MAX + 128], json[8192];
+	unsigned int vq;
+	ssize_t n;
+	FILE *f;
+
+	ASSERT_EQ(0, start_with(_metadata, self, variant, "--filter=coalesce"));
+	ASSERT_EQ(0, plumb(self));
+	ASSERT_EQ(0, bulk(self, 32, got, sent));
+	EXPECT_EQ(sent[0], got[0].hash);
+	EXPECT_EQ(sent[1], got[1].hash);
+	/* uvdpactl sits next to uvdpad. */
+	snprintf(ctl, sizeof(ctl), "%s", uvdpad_path());
+	strcpy(strrchr(ctl, '/') + 1, "uvdpactl");
+	snprintf(cmd, sizeof(cmd), "%s stats %s -j", ctl, self->d.name);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	n = fread(json, 1, sizeof(json) - 1, f);
+	json[n > 0 ? n : 0] = '\0';
+	EXPECT_EQ(0, pclose(f)) TH_LOG("%s", json);
+	for (vq = 0; vq < 2; vq++) {
+		long long done = vq_stat(json, vq, "completions");
+		long long irqs = vq_stat(json, vq, "irqs");
+
+		EXPECT_LT(1000, done) TH_LOG("vq %u: %s", vq, json);
+		EXPECT_LT(0, vq_stat(json, vq, "deferred")) TH_LOG("vq %u: %s", vq, json);
+		EXPECT_LT(irqs, done) TH_LOG("vq %u: %s", vq, json);
+	}
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 
 /*
