@@ -164,10 +164,11 @@ fuzz: fuzzers
 	$(Q)for f in $(FUZZERS); do tools/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done
 
 # Native benchmarks, then in one VM boot uvdpad against qemu-storage-daemon,
-# and the notification filters against each other.
+# the notification filters against each other, and uvdpad net against a veth
+# pair.
 bench: deps all
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
-	$(Q)tools/testvm/run --timeout 1800 -- sh -c 'tools/bench/blk-vm && tools/bench/filter-vm'
+	$(Q)tools/testvm/run --timeout 2700 -- sh -c 'tools/bench/blk-vm && tools/bench/filter-vm && tools/bench/net-vm'
 
 demo: deps
 	$(Q)$(MAKE) all
