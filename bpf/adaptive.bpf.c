@@ -83,6 +83,6 @@ int uvdpa_filter(struct uvdpa_nf_run *run)
 		frames = p->max_frames;
 	/* Sampled often enough to follow a change of load, seldom at QD1. */
 	uvdpa_nf_decide(q, frames, frames > 1 ? p->max_usecs : 0, UVDPA_NF_IDLE_FIRE, 0,
-			256, 10000);
+			512, 10000);
 	return 0;
 }

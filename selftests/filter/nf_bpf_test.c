@@ -13,7 +13,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "kselftest_harness.h"
 #include "nf.h"
@@ -346,6 +350,35 @@ TEST(missing_privilege_says_so)
 		if (nf_prog_load(&p, "adaptive", NULL, 1, err, sizeof(err)) != -EPERM)
 			_exit(12);
 		_exit(strstr(err, "need CAP_BPF") ? 0 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* A kernel without bpf(): a seccomp filter makes the call fail with ENOSYS. */
+TEST(no_bpf_syscall_says_so)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+	struct nf_prog *p = NULL;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+			_exit(10);
+		if (nf_prog_load(&p, "coalesce", NULL, 1, err, sizeof(err)) != -ENOSYS)
+			_exit(11);
+		_exit(strstr(err, "this kernel has no bpf() system call") ? 0 : 12);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
