@@ -86,7 +86,8 @@ void worker_call(struct worker *w, enum worker_cmd cmd);
 int worker_set_umem(struct worker *w, void *addr, size_t len);
 /*
  * Once running: have every queue follow @p (NULL: the built-in passthrough).
- * The caller keeps @p alive until the next worker_set_filter() returns.
+ * The caller keeps @p alive until the next worker_set_filter() returns, and
+ * callers take turns (the daemon's filter lock).
  */
 void worker_set_filter(struct worker *w, struct nf_prog *p);
 /* After WORKER_EXIT: join and free. */
