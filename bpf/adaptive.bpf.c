@@ -4,10 +4,12 @@
  * kernel's net_dim. Each sample window it estimates the queue depth and the
  * completion rate and moves one step along a ladder of profiles (1, 2, 4, 8,
  * 16, 32 frames) towards the one the depth asks for: a quarter of the depth,
- * so that the driver always has most of its requests in flight. A lone
- * request is never held back (idle_fire), and at a low completion rate,
- * where waiting for more would only wait for the deadline, it falls back to
- * one interrupt per completion.
+ * so that the driver always has most of its requests in flight. Holding
+ * interrupts pays only when it merges batches: where the worker already
+ * completes that many requests per loop turn, one interrupt per batch does
+ * the merging and nothing is held. A lone request is never held back
+ * (idle_fire), and at a low completion rate, where waiting for more would
+ * only wait for the deadline, it falls back to one interrupt per completion.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -40,7 +42,7 @@ int uvdpa_filter(struct uvdpa_nf_run *run)
 {
 	struct uvdpa_nf_vq *q = uvdpa_nf_vq(run);
 	const typeof(uvdpa_defaults) *p = uvdpa_nf_params();
-	__u64 depth, ewma, level, target = 0, frames;
+	__u64 depth, ewma, level, target = 0, frames, mean_batch;
 
 	if (!q || !p)
 		return 0;
@@ -54,9 +56,11 @@ int uvdpa_filter(struct uvdpa_nf_run *run)
 	ewma = ewma - (ewma >> 2) + ((depth << 4) >> 2);
 	q->state[DEPTH_EWMA] = ewma;
 
-	/* rate test: completions per window against min_rate per ms */
-	if ((__u64)q->ctx.completions * 1000000 >= p->min_rate * q->ctx.window_ns) {
-		frames = (ewma >> 4) / 4;
+	mean_batch = q->ctx.batches ? q->ctx.completions / q->ctx.batches : q->ctx.batch;
+	frames = (ewma >> 4) / 4;
+	/* Fast enough (min_rate per ms), and more to merge than one batch holds. */
+	if ((__u64)q->ctx.completions * 1000000 >= p->min_rate * q->ctx.window_ns &&
+	    frames > mean_batch) {
 		/* The highest level whose frames do not exceed that; no loop: no CAP_PERFMON. */
 		if (frames >= 32)
 			target = 5;

@@ -181,17 +181,43 @@ TEST(adaptive_follows_the_depth)
 		d = run(p, 1, UVDPA_NF_RUN_SAMPLE, &slow);
 	EXPECT_EQ(1, d.defer_frames);
 	EXPECT_EQ(0, d.defer_us);
-	/* A new attach starts over. */
+	/* A new attach starts over: profile and depth estimate. */
 	d = run(p, 2, UVDPA_NF_RUN_ATTACH, &deep);
-	EXPECT_EQ(2, d.defer_frames);
+	EXPECT_EQ(1, d.defer_frames);
+	nf_prog_free(p);
+}
+
+/* Where the worker completes many requests per loop turn, holding merges nothing more. */
+TEST(adaptive_holds_nothing_when_batches_are_large)
+{
+	struct uvdpa_nf_ctx big = {
+		.now_ns = T0, .window_ns = 2000 * US, .completions = 512, .batches = 32,
+		.batch = 16, .inflight = 16,
+	};
+	struct uvdpa_nf_decision d;
+	struct nf_prog *p;
+	unsigned int i;
+
+	LOAD(p, "adaptive", NULL);
+	for (i = 0; i < 20; i++) {
+		d = run(p, 0, i ? UVDPA_NF_RUN_SAMPLE : UVDPA_NF_RUN_ATTACH, &big);
+		EXPECT_EQ(1, d.defer_frames) TH_LOG("run %u", i);
+	}
+	/* The same depth in batches of two: eight frames merge four batches. */
+	big.batches = 256;
+	big.batch = 2;
+	big.inflight = 30;
+	for (i = 0; i < 20; i++)
+		d = run(p, 0, UVDPA_NF_RUN_SAMPLE, &big);
+	EXPECT_EQ(8, d.defer_frames);
 	nf_prog_free(p);
 }
 
 TEST(adaptive_respects_max_frames)
 {
 	struct uvdpa_nf_ctx deep = {
-		.now_ns = T0, .window_ns = 2000 * US, .completions = 20000, .batch = 64,
-		.inflight = 192,
+		.now_ns = T0, .window_ns = 2000 * US, .completions = 20000, .batches = 20000,
+		.batch = 1, .inflight = 255,
 	};
 	char *params[] = { "max_frames=4", "max_usecs=30" };
 	struct uvdpa_nf_decision d;
