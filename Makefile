@@ -20,7 +20,7 @@ SBINDIR ?= $(PREFIX)/sbin
 INCLUDEDIR ?= $(PREFIX)/include
 DESTDIR ?=
 FUZZ_SECONDS ?= 300
-SMOKE_SECONDS ?= 30
+SMOKE_SECONDS ?= 18
 UVDPA_CACHE ?= $(HOME)/.cache/uvdpa
 export UVDPA_CACHE
 
@@ -122,7 +122,7 @@ $(OUT)/tools/bench/%: $(OUT)/tools/bench/%.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h) $(BPF_SKELS)
+$(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h tools/fuzz/*.h) $(BPF_SKELS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@

@@ -6,14 +6,22 @@
 
 /* The daemon has one verbosity, set once from its command line. */
 static bool verbose;
+static bool quiet;
 
 void log_set_verbose(bool v)
 {
 	verbose = v;
 }
 
+void log_set_quiet(bool q)
+{
+	quiet = q;
+}
+
 static void vlog(FILE *f, const char *fmt, va_list ap)
 {
+	if (quiet)
+		return;
 	fputs("uvdpad: ", f);
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 
 void log_set_verbose(bool verbose);
+/* No messages at all: for fuzzers, which feed the daemon's code hostile input by the million. */
+void log_set_quiet(bool quiet);
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

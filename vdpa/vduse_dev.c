@@ -280,6 +280,29 @@ static void vq_state_of(struct vduse_dev *d, struct vduse_vq_state *s)
 	}
 }
 
+void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
+			struct vduse_dev_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->request_id = req->request_id;
+	resp->result = VDUSE_REQ_RESULT_OK;
+	switch (req->type) {
+	case VDUSE_GET_VQ_STATE:
+		resp->vq_state.index = req->vq_state.index;
+		vq_state_of(d, &resp->vq_state);
+		break;
+	case VDUSE_SET_STATUS:
+		set_status(d, req->s.status);
+		break;
+	case VDUSE_UPDATE_IOTLB:
+		update_iotlb(d, req->iova.start, req->iova.last);
+		break;
+	default:
+		resp->result = VDUSE_REQ_RESULT_FAILED;
+		break;
+	}
+}
+
 static int handle(struct vduse_dev *d)
 {
 	struct vduse_dev_request req;
@@ -290,24 +313,7 @@ static int handle(struct vduse_dev *d)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	if (n != sizeof(req))
 		return -EIO;
-	memset(&resp, 0, sizeof(resp));
-	resp.request_id = req.request_id;
-	resp.result = VDUSE_REQ_RESULT_OK;
-	switch (req.type) {
-	case VDUSE_GET_VQ_STATE:
-		resp.vq_state.index = req.vq_state.index;
-		vq_state_of(d, &resp.vq_state);
-		break;
-	case VDUSE_SET_STATUS:
-		set_status(d, req.s.status);
-		break;
-	case VDUSE_UPDATE_IOTLB:
-		update_iotlb(d, req.iova.start, req.iova.last);
-		break;
-	default:
-		resp.result = VDUSE_REQ_RESULT_FAILED;
-		break;
-	}
+	vduse_dev_dispatch(d, &req, &resp);
 	if (write(d->fd, &resp, sizeof(resp)) != sizeof(resp))
 		return -errno;
 	return 0;

@@ -64,6 +64,12 @@ struct vduse_dev {
 int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p);
 /* Serve messages with @nr workers that split the queues among them. */
 int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr);
+/*
+ * Carry out one message from the kernel and fill in the answer. The control
+ * thread reads and writes the device fd around it; a fuzzer calls it alone.
+ */
+void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
+			struct vduse_dev_response *resp);
 /* Stop the control thread (queues stop with the device's reset, or here). */
 void vduse_dev_stop(struct vduse_dev *d);
 /*

@@ -12,6 +12,7 @@
 #include <linux/virtio_config.h>
 
 #include "virtqueue.h"
+#include "fuzz_input.h"
 
 #define RW_IOVA 0x10000ULL
 #define RO_IOVA 0x20000ULL
@@ -22,33 +23,6 @@
 #define MAX_IOV 40
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint16_t next16(struct input *in)
-{
-	uint16_t lo = next(in);
-
-	return lo | next(in) << 8;
-}
-
-static uint32_t next32(struct input *in)
-{
-	uint32_t lo = next16(in);
-
-	return lo | (uint32_t)next16(in) << 16;
-}
 
 static bool inside(const struct iovec *v, const uint8_t *base, size_t size)
 {
