@@ -7,6 +7,7 @@
 #   make demo         boot the test VM and show a real device
 #   make bench        benchmarks (native, then in the VM)
 #   make fuzz         run the fuzz targets for FUZZ_SECONDS each
+#   make soak         10 minutes of fio verify with a daemon reconnect every minute (test VM)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian packages needed to build and test
 #
@@ -174,6 +175,12 @@ demo: deps
 	$(Q)$(MAKE) all
 	$(Q)tools/demo
 
+# Not part of check: SOAK_SECONDS (600) of load, a new daemon every SOAK_CYCLE (60).
+soak: deps all
+	$(Q)tools/testvm/run --timeout $$(( $${SOAK_SECONDS:-600} + 300 )) -- \
+		env SOAK_SECONDS=$${SOAK_SECONDS:-600} SOAK_CYCLE=$${SOAK_CYCLE:-60} \
+		tools/soak $(UVDPAD)
+
 deps:
 	$(Q)tools/deps
 
@@ -191,7 +198,7 @@ install: all
 clean:
 	rm -rf $(O)
 
-.PHONY: all check demo bench fuzz fuzzers install deps clean ksft-install
+.PHONY: all check demo bench fuzz fuzzers install deps clean ksft-install soak
 
 # Keep objects of linked programs: they are the dependency graph, not temporaries.
 .SECONDARY:

@@ -12,10 +12,12 @@
 const char cli_usage[] =
 	"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend null|ram --size SIZE)\n"
 	"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
-	"                  [--no-umem] [--attach [virtio|vhost]]\n"
+	"                  [--no-umem] [--attach [virtio|vhost] | --reconnect]\n"
 	"                  [--filter NAME | --filter-object FILE [key=value]...] [-v]\n"
 	"\n"
 	"Creates a virtio-blk device through VDUSE and serves it until SIGINT or SIGTERM.\n"
+	"SIGUSR2 finishes the requests in flight and exits leaving the device to a new\n"
+	"uvdpad started with --reconnect (an upgrade in place).\n"
 	"Without --attach, add it to the vdpa bus yourself: vdpa dev add name NAME mgmtdev vduse\n"
 	"\n"
 	"  --name NAME        VDUSE device name (also the vdpa device name)\n"
@@ -32,6 +34,9 @@ const char cli_usage[] =
 	"                     registered with io_uring (for comparison)\n"
 	"  --attach [virtio|vhost]  attach to the vdpa bus and bind virtio_vdpa (default)\n"
 	"                     or vhost_vdpa; detach on exit\n"
+	"  --reconnect        take over the existing device NAME from a daemon that died or\n"
+	"                     was upgraded, with the same options, resuming from\n"
+	"                     /run/uvdpa/NAME.state\n"
 	"  --filter NAME      notification filter: passthrough, coalesce, adaptive or poll\n"
 	"                     (a BPF program; see docs/filters.md), with its key=value\n"
 	"                     parameters; without CAP_BPF the built-in passthrough serves\n"
@@ -108,7 +113,8 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
 
 enum { OPT_FILE = 256, OPT_BACKEND, OPT_SIZE, OPT_DIRECT, OPT_RO, OPT_QUEUES,
        OPT_WORKERS, OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_NO_UMEM, OPT_ATTACH,
-       OPT_NAME, OPT_FILTER, OPT_FILTER_OBJECT, OPT_TAP, OPT_TAP_FD, OPT_MAC, OPT_MTU };
+       OPT_NAME, OPT_FILTER, OPT_FILTER_OBJECT, OPT_TAP, OPT_TAP_FD, OPT_MAC, OPT_MTU,
+       OPT_RECONNECT };
 
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -130,6 +136,7 @@ static const struct option long_opts[] = {
 	{ "tap-fd", required_argument, NULL, OPT_TAP_FD },
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "mtu", required_argument, NULL, OPT_MTU },
+	{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -173,6 +180,8 @@ static int check_net(struct cli_opts *o, char *err, size_t errlen)
 			    "--workers go with blk, not net");
 	if (o->net.tap && o->net.tap_fd >= 0)
 		return fail(err, errlen, "give --tap or --tap-fd, not both");
+	if (o->reconnect)
+		return fail(err, errlen, "--reconnect goes with blk: a net device is made anew");
 	if (!o->net.mac_set)
 		default_mac(o->name, o->net.mac);
 	if (!o->net.mtu)
@@ -210,6 +219,9 @@ static int check(struct cli_opts *o, char *err, size_t errlen)
 	if (o->workers > o->queues)
 		return fail(err, errlen, "--workers %u: more workers than --queues %u",
 			    o->workers, o->queues);
+	if (o->reconnect && o->attach)
+		return fail(err, errlen, "--reconnect takes over a device that is attached already: "
+			    "drop --attach");
 	if (!o->workers)
 		o->workers = o->queues;
 	return 0;
@@ -318,6 +330,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		case OPT_MTU:
 			if (parse_uint(optarg, 68, 65535, &o->net.mtu))
 				return fail(err, errlen, "--mtu '%s': 68 to 65535", optarg);
+			break;
+		case OPT_RECONNECT:
+			o->reconnect = true;
 			break;
 		case 'v':
 			o->verbose = true;

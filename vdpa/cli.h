@@ -41,6 +41,7 @@ struct cli_opts {
 	char **filter_params;	/* "key=value" words after the options */
 	unsigned int nr_filter_params;
 	struct cli_net net;
+	bool reconnect;		/* take over NAME from the log of a previous daemon */
 	bool verbose;
 	bool help;
 };

@@ -2,7 +2,8 @@
 /*
  * uvdpad: serve a virtio device through VDUSE until SIGINT or SIGTERM, and
  * leave nothing behind: the vdpa device is detached and the VDUSE device
- * destroyed on every way out.
+ * destroyed on every way out but one: SIGUSR2 hands a blk device over to
+ * the next daemon (docs/reliability.md).
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "vdpa_bus.h"
 #include "vdpa_nl.h"
 #include "vduse_dev.h"
+#include "vq_log.h"
 #include "worker.h"
 
 /* Exit statuses: 2 for a command line that cannot work, 1 for a failure. */
@@ -56,12 +58,24 @@ static void explain_create(const struct cli_opts *o, int ret)
 			o->name);
 		break;
 	case -EEXIST:
-		log_err("cannot create '%s': a VDUSE device of that name exists (another uvdpad?)",
+		log_err("cannot create '%s': a VDUSE device of that name exists "
+			"(another uvdpad? if its daemon is gone, take it over with --reconnect)",
 			o->name);
 		break;
 	default:
 		log_err("cannot create '%s': %s", o->name, strerror(-ret));
 	}
+}
+
+static void explain_open(const struct cli_opts *o, int ret)
+{
+	if (ret == -ENOENT)
+		log_err("cannot reconnect to '%s': there is no such VDUSE device (start without "
+			"--reconnect)", o->name);
+	else if (ret == -EBUSY)
+		log_err("cannot reconnect to '%s': another daemon still serves it", o->name);
+	else
+		explain_create(o, ret);
 }
 
 static int attach(const struct cli_opts *o, struct vdpa_nl *nl)
@@ -145,9 +159,47 @@ struct served {
 	int (*running)(struct served *s, struct vduse_dev *dev);
 	/* Workers gone: e.g. print statistics. */
 	void (*stopped)(struct served *s);
+	/* Keep an in-flight log, so that --reconnect can take the device over. */
+	bool resumable;
 	char what[128];	/* for the ready line */
 	void *arg;
 };
+
+/*
+ * The in-flight log: a fresh one for a new device, the previous daemon's
+ * for --reconnect. A new device can do without one (it just cannot be
+ * taken over); a reconnect cannot.
+ */
+static int open_log(const struct cli_opts *o, const struct served *s, struct vq_log *log)
+{
+	struct vq_log_params p = {
+		.name = o->name,
+		.nr_queues = s->nr_queues,
+		.queue_size = o->queue_size,
+		.device_features = s->features,
+		.config = s->config,
+		.config_size = s->config_size,
+	};
+	char why[160];
+	int ret;
+
+	if (!o->reconnect) {
+		ret = vq_log_create(log, &p);
+		if (ret)
+			log_err("cannot create %s: %s; '%s' cannot be taken over by --reconnect",
+				log->path, strerror(-ret), o->name);
+		return 0;
+	}
+	ret = vq_log_open(log, &p, why, sizeof(why));
+	if (ret == -ENOENT)
+		log_err("cannot reconnect to '%s': no saved state in %s", o->name, log->path);
+	else if (ret == -ESTALE)
+		log_err("cannot reconnect to '%s': %s was saved with other options: %s "
+			"(use the options of the daemon that made it)", o->name, log->path, why);
+	else if (ret)
+		log_err("cannot reconnect to '%s': %s: %s", o->name, log->path, strerror(-ret));
+	return ret;
+}
 
 static int serve(const struct cli_opts *o, struct served *s)
 {
@@ -157,6 +209,10 @@ static int serve(const struct cli_opts *o, struct served *s)
 		.filter_lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	struct vduse_dev dev;
+	struct vduse_dev_params dev_params;
+	struct vq_log log = { .hdr = NULL };
+	/* Until it serves, a daemon that reconnects must not end the device it found. */
+	bool handed_over = o->reconnect;
 	struct worker *workers;
 	struct ctl *ctl = NULL;
 	char err[512];
@@ -173,7 +229,7 @@ static int serve(const struct cli_opts *o, struct served *s)
 			return ret;
 		}
 	}
-	ret = vduse_dev_create(&dev, &(struct vduse_dev_params){
+	dev_params = (struct vduse_dev_params){
 		.name = o->name,
 		.device_id = s->device_id,
 		.features = s->features,
@@ -184,16 +240,28 @@ static int serve(const struct cli_opts *o, struct served *s)
 		.umem = !o->no_umem,
 		.umem_ready = s->umem_ready,
 		.umem_arg = s->arg,
-	});
+	};
+	ret = o->reconnect ? vduse_dev_open(&dev, &dev_params) : vduse_dev_create(&dev, &dev_params);
 	if (ret) {
-		explain_create(o, ret);
+		if (o->reconnect)
+			explain_open(o, ret);
+		else
+			explain_create(o, ret);
 		goto out_nl;
+	}
+	/* Only once the device is ours: a refused daemon must not touch another's log. */
+	if (s->resumable) {
+		ret = open_log(o, s, &log);
+		if (ret)
+			goto out_dev;
+		dev.log = log.hdr ? &log : NULL;
 	}
 
 	/* Only the main thread takes the signals that end the daemon. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	ret = -ENOMEM;
@@ -224,10 +292,17 @@ static int serve(const struct cli_opts *o, struct served *s)
 	if (ret)
 		goto out_workers;
 	ret = vduse_dev_run(&dev, workers, s->nr_workers);
-	if (ret) {
-		log_err("cannot start the control thread: %s", strerror(-ret));
+	if (ret == -ESTALE || ret == -EOPNOTSUPP) {
+		log_err("cannot reconnect to '%s': the device does not match %s: %s", o->name,
+			log.path, dev.why);
 		goto out_workers;
 	}
+	if (ret) {
+		log_err("cannot %s: %s", o->reconnect ? "resume the device" :
+			"start the control thread", strerror(-ret));
+		goto out_workers;
+	}
+	handed_over = false;
 	if (s->running) {
 		ret = s->running(s, &dev);
 		if (ret)
@@ -243,13 +318,28 @@ static int serve(const struct cli_opts *o, struct served *s)
 		log_err("%s: no control socket: %s", o->name, err);
 	log_info("%s ready: %s, %u queue(s) on %u worker(s)%s%s", o->name, s->what,
 		 s->nr_queues, s->nr_workers,
-		 o->attach ? ", attached to " : ", attach with: vdpa dev add mgmtdev vduse name ",
-		 o->attach ? driver_of(o->attach) : o->name);
+		 o->reconnect ? ", resumed" : o->attach ? ", attached to " :
+		 ", attach with: vdpa dev add mgmtdev vduse name ",
+		 o->reconnect ? "" : o->attach ? driver_of(o->attach) : o->name);
 
-	sigwait(&sigs, &sig);
+	for (;;) {
+		sigwait(&sigs, &sig);
+		if (sig != SIGUSR2 || log.hdr)
+			break;
+		log_err("%s: cannot hand over without a state file; still serving", o->name);
+	}
 	log_debug("signal %d: stopping", sig);
 	ret = 0;
 	ctl_stop(ctl);
+	if (sig == SIGUSR2) {
+		/* Stopping the queues drains them: the log is left with nothing in flight. */
+		vduse_dev_stop(&dev);
+		vq_log_set_clean(&log, true);
+		handed_over = true;
+		log_info("%s saved in %s: start the new uvdpad with --reconnect", o->name,
+			 log.path);
+		goto out_workers;
+	}
 out_control:
 	detach(o->name);
 	vduse_dev_stop(&dev);
@@ -263,8 +353,12 @@ out_workers:
 	if (s->stopped)
 		s->stopped(s);
 out_dev:
-	if (vduse_dev_destroy(&dev))
+	if (handed_over)
+		vduse_dev_release(&dev);
+	else if (vduse_dev_destroy(&dev))
 		log_err("cannot destroy the VDUSE device '%s'", o->name);
+	/* Kept for the next daemon unless this one ended the device. */
+	vq_log_close(&log, handed_over);
 out_nl:
 	if (nl)
 		vdpa_nl_close(nl);
@@ -318,6 +412,7 @@ static int serve_blk(const struct cli_opts *o, struct be *be)
 		.umem_ready = use_fixed,
 		.ring_attach = blk_ring_attach,
 		.stopped = blk_stopped,
+		.resumable = true,
 		.arg = be,
 	};
 	int ret;

@@ -17,14 +17,8 @@
 
 #define CONTROL "/dev/vduse/control"
 
-int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
+static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
 {
-	struct vduse_dev_config *cfg;
-	__u64 api = 0;
-	char path[VDUSE_NAME_MAX + 16];
-	unsigned int i;
-	int ret;
-
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	d->stop_fd = -1;
@@ -37,6 +31,21 @@ int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
 	d->umem_wanted = p->umem;
 	d->umem_ready = p->umem_ready;
 	d->umem_arg = p->umem_arg;
+	d->log = p->log;
+	return 0;
+}
+
+int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
+{
+	struct vduse_dev_config *cfg;
+	__u64 api = 0;
+	char path[VDUSE_NAME_MAX + 16];
+	unsigned int i;
+	int ret;
+
+	ret = dev_init(d, p);
+	if (ret)
+		return ret;
 
 	d->ctl_fd = open(CONTROL, O_RDWR | O_CLOEXEC);
 	if (d->ctl_fd < 0)
@@ -89,6 +98,29 @@ err_ctl:
 	return ret;
 }
 
+int vduse_dev_open(struct vduse_dev *d, const struct vduse_dev_params *p)
+{
+	char path[VDUSE_NAME_MAX + 16];
+	int ret = dev_init(d, p);
+
+	if (ret)
+		return ret;
+	/* Kept to destroy the device when this daemon ends it for good. */
+	d->ctl_fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	if (d->ctl_fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	snprintf(path, sizeof(path), "/dev/vduse/%s", p->name);
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		ret = -errno;
+		close(d->ctl_fd);
+		d->ctl_fd = -1;
+		return ret;
+	}
+	d->resume = true;
+	return 0;
+}
+
 static struct wq *find_queue(struct vduse_dev *d, unsigned int index)
 {
 	unsigned int i;
@@ -108,6 +140,16 @@ static void workers_call(struct vduse_dev *d, enum worker_cmd cmd)
 
 	for (i = 0; i < d->nr_workers; i++)
 		worker_call(&d->workers[i], cmd);
+}
+
+struct wq *vduse_dev_queue(struct vduse_dev *d, unsigned int index)
+{
+	return find_queue(d, index);
+}
+
+void vduse_dev_workers_call(struct vduse_dev *d, enum worker_cmd cmd)
+{
+	workers_call(d, cmd);
 }
 
 /*
@@ -167,7 +209,7 @@ static void umem_register(struct vduse_dev *d)
 }
 
 /* DRIVER_OK: read what the driver set up and hand each ready queue to its worker. */
-static void queues_start(struct vduse_dev *d)
+static void queues_start(struct vduse_dev *d, uint8_t status)
 {
 	unsigned int i;
 
@@ -180,6 +222,8 @@ static void queues_start(struct vduse_dev *d)
 		bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
 
 		q->cfg.num = 0;
+		if (d->log)
+			vq_log_reset(vq_log_queue(d->log, i), NULL, NULL);
 		if (ioctl(d->fd, VDUSE_VQ_GET_INFO, &info)) {
 			log_err("queue %u: cannot read its setup: %s", i, strerror(errno));
 			continue;
@@ -209,9 +253,14 @@ static void queues_start(struct vduse_dev *d)
 		} else {
 			q->state = (struct vq_state){ .avail_idx = info.split.avail_index };
 		}
+		if (d->log)
+			vq_log_reset(vq_log_queue(d->log, i), &q->cfg, &q->state);
 		log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info.num,
 			  packed ? "packed" : "split", (unsigned long long)info.desc_addr);
 	}
+	/* Logged before the first pop, so that a new daemon resumes rather than restarts. */
+	if (d->log)
+		vq_log_set_status(d->log, status, d->driver_features);
 	workers_call(d, WORKER_START);
 }
 
@@ -230,7 +279,7 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 
 	log_debug("status %#x -> %#x", d->status, status);
 	if (ok && !was_ok)
-		queues_start(d);
+		queues_start(d, status);
 	else if (!ok && was_ok)
 		/* Before the answer: the kernel frees the rings once we reply. */
 		workers_call(d, WORKER_STOP);
@@ -242,6 +291,8 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 	if (!status)
 		invalidate(d, 0, UINT64_MAX);
 	d->status = status;
+	if (d->log)
+		vq_log_set_status(d->log, status, ok ? d->driver_features : 0);
 }
 
 static void update_iotlb(struct vduse_dev *d, uint64_t start, uint64_t last)
@@ -358,9 +409,8 @@ static void *control_main(void *arg)
 
 int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
 {
-	int ret;
-
 	unsigned int i;
+	int ret;
 
 	d->workers = workers;
 	d->nr_workers = nr;
@@ -373,6 +423,14 @@ int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
 			return -errno;
 		for (i = 0; i < nr; i++)
 			workers[i].tlb.bounce_fd = d->bounce_fd;
+	}
+	for (i = 0; d->log && i < d->nr_queues; i++)
+		find_queue(d, i)->log = vq_log_queue(d->log, i);
+	if (d->resume) {
+		/* Before any message: the kernel re-sends those left unanswered. */
+		ret = vduse_dev_resume(d);
+		if (ret)
+			return ret;
 	}
 	ret = -pthread_create(&d->thread, NULL, control_main, d);
 	if (ret)
@@ -419,22 +477,30 @@ int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, 
 	return ret;
 }
 
-int vduse_dev_destroy(struct vduse_dev *d)
+void vduse_dev_release(struct vduse_dev *d)
 {
-	int ret = 0;
-
-	/* Closing the device fd gives the bounce buffer back to the kernel. */
+	/* The kernel copies our bounce pages back into its own on this close. */
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;
 	if (d->umem.iov_len)
 		munmap(d->umem.iov_base, d->umem.iov_len);
 	d->umem.iov_len = 0;
-	if (d->ctl_fd >= 0) {
-		if (ioctl(d->ctl_fd, VDUSE_DESTROY_DEV, d->name))
-			ret = -errno;
+	if (d->ctl_fd >= 0)
 		close(d->ctl_fd);
-		d->ctl_fd = -1;
-	}
+	d->ctl_fd = -1;
+}
+
+int vduse_dev_destroy(struct vduse_dev *d)
+{
+	int ret = 0;
+
+	/* The device fd goes first: the kernel refuses to destroy a connected device. */
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	if (d->ctl_fd >= 0 && ioctl(d->ctl_fd, VDUSE_DESTROY_DEV, d->name))
+		ret = -errno;
+	vduse_dev_release(d);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <linux/vduse.h>
 
+#include "vq_log.h"
 #include "worker.h"
 
 struct vduse_dev_params {
@@ -33,6 +34,8 @@ struct vduse_dev_params {
 	bool umem;
 	void (*umem_ready)(void *arg, const struct iovec *umem);
 	void *umem_arg;
+	/* The in-flight log to keep up to date, or NULL (no reconnect). */
+	struct vq_log *log;
 };
 
 struct vduse_dev {
@@ -54,6 +57,10 @@ struct vduse_dev {
 	struct iovec umem;
 	void (*umem_ready)(void *arg, const struct iovec *umem);
 	void *umem_arg;
+	struct vq_log *log;
+	/* Opened by vduse_dev_open(): vduse_dev_run() resumes from the log. */
+	bool resume;
+	char why[160];
 };
 
 /*
@@ -62,7 +69,18 @@ struct vduse_dev {
  * kernel's errno.
  */
 int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p);
-/* Serve messages with @nr workers that split the queues among them. */
+/*
+ * Take over the existing device @p->name, whose previous daemon died or
+ * was upgraded: -ENOENT when there is no such device, -EBUSY while another
+ * daemon holds it. vduse_dev_run() then carries on from @p->log.
+ */
+int vduse_dev_open(struct vduse_dev *d, const struct vduse_dev_params *p);
+/*
+ * Serve messages with @nr workers that split the queues among them. After
+ * vduse_dev_open(), first restart the queues from the log and pop their
+ * chains in flight again: -ESTALE (what differs in d->why) when the device
+ * is not the one the log describes.
+ */
 int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr);
 /*
  * Carry out one message from the kernel and fill in the answer. The control
@@ -70,6 +88,15 @@ int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr);
  */
 void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
 			struct vduse_dev_response *resp);
+/* For the control thread's helpers (vduse_resume.c): the worker queue of queue @index. */
+struct wq *vduse_dev_queue(struct vduse_dev *d, unsigned int index);
+/* Have every worker carry out @cmd. */
+void vduse_dev_workers_call(struct vduse_dev *d, enum worker_cmd cmd);
+/*
+ * Restart the queues of a device opened with vduse_dev_open() from its log:
+ * 0, or -ESTALE with d->why when the device differs from the log.
+ */
+int vduse_dev_resume(struct vduse_dev *d);
 /* Stop the control thread (queues stop with the device's reset, or here). */
 void vduse_dev_stop(struct vduse_dev *d);
 /*
@@ -77,6 +104,8 @@ void vduse_dev_stop(struct vduse_dev *d);
  * a config interrupt (e.g. virtio-net's link status). Any thread.
  */
 int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, uint32_t len);
+/* Close the device and leave it to the next daemon (vduse_dev_open()). */
+void vduse_dev_release(struct vduse_dev *d);
 /* Close and destroy the device; -EBUSY while it is still on the vdpa bus. */
 int vduse_dev_destroy(struct vduse_dev *d);
 

@@ -251,6 +251,34 @@ int vq_set_state(struct vq *vq, const struct vq_state *state)
 	return 0;
 }
 
+int vq_pop_id(struct vq *vq, uint16_t id, struct vq_chain *chain)
+{
+	int ret;
+
+	if (vq->error)
+		return vq->error;
+	if (vq->packed)
+		return -EOPNOTSUPP;
+	chain->out_num = 0;
+	chain->in_num = 0;
+	chain->out_len = 0;
+	chain->in_len = 0;
+	ret = vq_split_pop_id(vq, id, chain);
+	if (ret < 0)
+		vq->error = ret;
+	return ret;
+}
+
+int vq_avail_id(struct vq *vq, uint16_t idx)
+{
+	return vq->packed ? -EOPNOTSUPP : vq_split_avail_id(vq, idx);
+}
+
+int vq_used_id(struct vq *vq, uint16_t idx)
+{
+	return vq->packed ? -EOPNOTSUPP : vq_split_used_id(vq, idx);
+}
+
 bool vq_inflight(const struct vq *vq, uint16_t id)
 {
 	return id < vq->num && test_inflight(vq, id);

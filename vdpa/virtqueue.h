@@ -163,6 +163,22 @@ void vq_get_state(const struct vq *vq, struct vq_state *state);
  */
 int vq_set_state(struct vq *vq, const struct vq_state *state);
 
+/*
+ * Reconnect support, split ring only (-EOPNOTSUPP on a packed ring, whose
+ * used elements overwrite descriptors of chains still in flight).
+ *
+ * vq_pop_id(): take chain @id again, as popped before a restart of the
+ * device (after vq_set_state()): 1 and @chain filled, or a negative errno
+ * that breaks the queue.
+ * vq_avail_id(): the head the driver put at avail position @idx, or
+ * -ENOENT when it has not made that position available yet.
+ * vq_used_id(): the head of the used element at used position @idx, which
+ * the device wrote; -ENOENT when @idx is not published yet.
+ */
+int vq_pop_id(struct vq *vq, uint16_t id, struct vq_chain *chain);
+int vq_avail_id(struct vq *vq, uint16_t idx);
+int vq_used_id(struct vq *vq, uint16_t idx);
+
 /* Whether head index / buffer ID @id is popped and not yet pushed. */
 bool vq_inflight(const struct vq *vq, uint16_t id);
 unsigned int vq_inflight_count(const struct vq *vq);

@@ -130,6 +130,9 @@ int vq_map_area(const struct vq *vq, uint64_t iova, uint64_t size,
 int vq_take(struct vq *vq, uint16_t id, uint32_t token);
 
 int vq_split_pop(struct vq *vq, struct vq_chain *c);
+int vq_split_pop_id(struct vq *vq, uint16_t id, struct vq_chain *c);
+int vq_split_avail_id(struct vq *vq, uint16_t idx);
+int vq_split_used_id(struct vq *vq, uint16_t idx);
 void vq_split_push(struct vq *vq, uint16_t id, uint32_t len);
 void vq_split_publish(struct vq *vq);
 bool vq_split_need_interrupt(struct vq *vq);

@@ -126,6 +126,44 @@ int vq_split_pop(struct vq *vq, struct vq_chain *c)
 	return 1;
 }
 
+int vq_split_pop_id(struct vq *vq, uint16_t id, struct vq_chain *c)
+{
+	int ret;
+
+	if (id >= vq->num)
+		return -ERANGE;
+	ret = walk(vq, id, c);
+	if (!ret)
+		ret = vq_take(vq, id, id);
+	if (ret)
+		return ret;
+	c->id = id;
+	c->token = id;
+	return 1;
+}
+
+int vq_split_avail_id(struct vq *vq, uint16_t idx)
+{
+	uint16_t avail = vq_ld16_acquire(&vq->split.avail->idx);
+
+	/* Positions [avail - num, avail) hold what the driver made available. */
+	if ((uint16_t)(avail - idx) == 0 || (uint16_t)(avail - idx) > vq->num)
+		return -ENOENT;
+	return vq_ld16(&vq->split.avail->ring[idx & (vq->num - 1)]);
+}
+
+int vq_split_used_id(struct vq *vq, uint16_t idx)
+{
+	uint16_t used = vq_ld16(&vq->split.used->idx);
+	uint32_t id;
+
+	if ((uint16_t)(used - idx) == 0 || (uint16_t)(used - idx) > vq->num)
+		return -ENOENT;
+	id = le32toh(__atomic_load_n(&vq->split.used->ring[idx & (vq->num - 1)].id,
+				     __ATOMIC_RELAXED));
+	return id < vq->num ? (int)id : -ERANGE;
+}
+
 void vq_split_push(struct vq *vq, uint16_t id, uint32_t len)
 {
 	struct vring_used_elem *e;

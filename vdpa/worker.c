@@ -84,6 +84,8 @@ static void finish(struct wq *q, struct dev_req *req)
 {
 	int ret = vq_push(&q->vq, req->chain.token, req->used_len);
 
+	if (!ret && q->log)
+		q->done[q->nr_done++] = req->chain.id;
 	if (ret && !q->broken) {
 		log_err("queue %u: cannot return a used buffer: %s; stopped until reset",
 			q->index, strerror(-ret));
@@ -95,6 +97,19 @@ static void finish(struct wq *q, struct dev_req *req)
 	nf_completion(&q->nf);
 }
 
+/* Publish the used elements, then unmark them in the log: never the other way round. */
+static void publish(struct wq *q)
+{
+	struct vq_state st;
+
+	vq_publish(&q->vq);
+	if (!q->log || !q->nr_done)
+		return;
+	vq_get_state(&q->vq, &st);
+	vq_log_commit(q->log, q->done, q->nr_done, &st);
+	q->nr_done = 0;
+}
+
 static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 {
 	struct wq *q = (struct wq *)dq;
@@ -103,6 +118,13 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 
 	if (!q->running || q->broken || q->w->stopping || !q->nr_free)
 		return 0;
+	/*
+	 * A driver may reuse a head as soon as its used element is published,
+	 * whoever published it (an interrupt check does too): unmark it in the
+	 * log before this pop can mark it again.
+	 */
+	if (q->log)
+		publish(q);
 	req = q->free[q->nr_free - 1];
 	ret = vq_pop(&q->vq, &req->chain);
 	if (ret < 0) {
@@ -113,6 +135,12 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 	}
 	if (ret <= 0)
 		return ret;
+	if (q->log) {
+		struct vq_state st;
+
+		vq_get_state(&q->vq, &st);
+		vq_log_pop(q->log, req->chain.id, &st);
+	}
 	q->nr_free--;
 	q->inflight++;
 	req->owner = q;
@@ -147,6 +175,30 @@ static unsigned int process(struct wq *q)
 	return popped;
 }
 
+/*
+ * A new daemon: pop the chains the log has in flight again, from their
+ * heads, and start them over (a write done twice writes the same data).
+ */
+static int resubmit(struct wq *q)
+{
+	struct worker *w = q->w;
+	int id, ret;
+
+	for (id = vq_log_next(q->log, 0); id >= 0 && q->nr_free; id = vq_log_next(q->log, id + 1)) {
+		struct dev_req *req = q->free[q->nr_free - 1];
+
+		ret = vq_pop_id(&q->vq, id, &req->chain);
+		if (ret < 0)
+			return ret;
+		q->nr_free--;
+		q->inflight++;
+		req->owner = q;
+		if (w->model->start(w->dev, req, &w->ring) == 0)
+			finish(q, req);
+	}
+	return 0;
+}
+
 static int queue_start(struct wq *q)
 {
 	struct worker *w = q->w;
@@ -157,13 +209,19 @@ static int queue_start(struct wq *q)
 	ret = vq_init(&q->vq, &q->cfg, &xlate);
 	if (ret)
 		return ret;
+	if (q->resume) {
+		ret = vq_log_recover(q->log, &q->vq, &q->state);
+		if (ret < 0)
+			goto err_vq;
+	}
 	ret = vq_set_state(&q->vq, &q->state);
 	if (ret)
 		goto err_vq;
 	ret = -ENOMEM;
 	q->slots = calloc(num, w->model->req_size);
 	q->free = calloc(num, sizeof(*q->free));
-	if (!q->slots || !q->free)
+	q->done = calloc(num, sizeof(*q->done));
+	if (!q->slots || !q->free || !q->done)
 		goto err_mem;
 	for (i = 0; i < num; i++) {
 		struct dev_req *req = (struct dev_req *)(q->slots + i * w->model->req_size);
@@ -173,6 +231,7 @@ static int queue_start(struct wq *q)
 	}
 	q->nr_free = num;
 	q->inflight = 0;
+	q->nr_done = 0;
 	q->dq = (struct dev_queue){
 		.index = q->index,
 		.num = num,
@@ -182,12 +241,23 @@ static int queue_start(struct wq *q)
 	};
 	q->broken = false;
 	q->running = true;
+	if (q->resume) {
+		q->resume = false;
+		ret = resubmit(q);
+		if (ret) {
+			log_err("queue %u: cannot pop a request in flight again: %s; stopped until reset",
+				q->index, strerror(-ret));
+			q->broken = true;
+		}
+	}
 	return 0;
 err_mem:
 	free(q->slots);
 	free(q->free);
+	free(q->done);
 	q->slots = NULL;
 	q->free = NULL;
+	q->done = NULL;
 err_vq:
 	vq_fini(&q->vq);
 	return ret;
@@ -197,13 +267,15 @@ static void queue_stop(struct wq *q)
 {
 	/* The driver is resetting the device: an interrupt held back now is moot. */
 	nf_vq_reset(&q->nf);
-	vq_publish(&q->vq);
+	publish(q);
 	vq_get_state(&q->vq, &q->state);
 	vq_fini(&q->vq);
 	free(q->slots);
 	free(q->free);
+	free(q->done);
 	q->slots = NULL;
 	q->free = NULL;
+	q->done = NULL;
 	q->running = false;
 }
 
@@ -370,7 +442,7 @@ static void interrupts(struct worker *w)
 		if (!q->pushed)
 			continue;
 		q->pushed = false;
-		vq_publish(&q->vq);
+		publish(q);
 		if (!now)
 			now = nf_now();
 		apply(q, nf_complete(&q->nf, q->inflight, now), false, now);

@@ -18,6 +18,7 @@
 #include "iotlb.h"
 #include "nf.h"
 #include "virtqueue.h"
+#include "vq_log.h"
 
 enum worker_cmd {
 	WORKER_IDLE,
@@ -50,6 +51,16 @@ struct wq {
 	struct nf_vq nf;
 	struct __kernel_timespec timer_ts;
 	bool timer_armed;
+	/*
+	 * The queue's part of the in-flight log, or NULL. With resume set, the
+	 * next WORKER_START carries on from the log instead of wq.state and
+	 * pops its chains in flight again (a new daemon taking over).
+	 */
+	struct vq_log_vq *log;
+	bool resume;
+	/* Used since the last publish: unmarked in the log after it. */
+	uint16_t *done;
+	unsigned int nr_done;
 };
 
 struct worker {

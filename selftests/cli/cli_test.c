@@ -68,6 +68,18 @@ TEST(attach_forms)
 	EXPECT_TRUE(p.o.read_only);
 }
 
+TEST(reconnect)
+{
+	struct parsed p;
+
+	PARSE(&p, "blk", "--name", "b", "--file", "f", "--reconnect");
+	ASSERT_EQ(0, p.ret);
+	EXPECT_TRUE(p.o.reconnect);
+	EXPECT_EQ(CLI_ATTACH_NONE, p.o.attach);
+	PARSE(&p, "blk", "--name", "b", "--file", "f");
+	EXPECT_FALSE(p.o.reconnect);
+}
+
 TEST(help)
 {
 	struct parsed p;
@@ -102,6 +114,7 @@ TEST(sizes)
 TEST(refused)
 {
 	REFUSED("device type", "--name");
+	REFUSED("drop --attach", "blk", "--name", "b", "--file", "f", "--reconnect", "--attach");
 	REFUSED("unknown device type 'disk'", "disk", "--name", "b");
 	REFUSED("--name is required", "blk", "--file", "f");
 	REFUSED("no '/'", "blk", "--name", "a/b", "--file", "f");

@@ -77,7 +77,18 @@ TEST(name_in_use_exits_1)
 	ASSERT_EQ(0, daemon_wait_ready(&first, &status));
 	refused(&o, 0, "ksft-used", "--backend", "null", "--size", "1M");
 	EXPECT_EQ(1, o.status);
-	EXPECT_NE(NULL, strstr(o.err, "exists (another uvdpad?)")) TH_LOG("%s", o.err);
+	EXPECT_NE(NULL, strstr(o.err, "exists (another uvdpad?")) TH_LOG("%s", o.err);
+	EXPECT_NE(NULL, strstr(o.err, "--reconnect")) TH_LOG("%s", o.err);
+	/* Nor wiped its in-flight log (it starts with a non-zero magic). */
+	{
+		uint64_t magic = 0;
+		int fd = open("/run/uvdpa/ksft-used.state", O_RDONLY);
+
+		EXPECT_LE(0, fd);
+		EXPECT_EQ(8, read(fd, &magic, 8));
+		EXPECT_NE(0, magic);
+		close(fd);
+	}
 	/* The refused one did not take the first one's device away. */
 	EXPECT_TRUE(path_exists("/dev/vduse/%s", "ksft-used"));
 	EXPECT_EQ(0, daemon_stop(&first, SIGTERM));
