@@ -288,3 +288,8 @@ unsigned int vq_inflight_count(const struct vq *vq)
 {
 	return vq->inflight_count;
 }
+
+unsigned int vq_size(const struct vq *vq)
+{
+	return vq->num;
+}

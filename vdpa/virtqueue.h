@@ -171,7 +171,8 @@ int vq_set_state(struct vq *vq, const struct vq_state *state);
  * device (after vq_set_state()): 1 and @chain filled, or a negative errno
  * that breaks the queue.
  * vq_avail_id(): the head the driver put at avail position @idx, or
- * -ENOENT when it has not made that position available yet.
+ * -ENOENT when it has not made that position available yet, -ERANGE for a
+ * head outside the queue.
  * vq_used_id(): the head of the used element at used position @idx, which
  * the device wrote; -ENOENT when @idx is not published yet.
  */
@@ -182,5 +183,7 @@ int vq_used_id(struct vq *vq, uint16_t idx);
 /* Whether head index / buffer ID @id is popped and not yet pushed. */
 bool vq_inflight(const struct vq *vq, uint16_t id);
 unsigned int vq_inflight_count(const struct vq *vq);
+/* The queue size given to vq_init(). */
+unsigned int vq_size(const struct vq *vq);
 
 #endif

@@ -208,9 +208,9 @@ void vq_log_commit(struct vq_log_vq *v, const uint16_t *ids, unsigned int n,
 
 int vq_log_next(const struct vq_log_vq *v, unsigned int from)
 {
-	unsigned int id;
+	unsigned int id, num = v->num < VQ_MAX_SIZE ? v->num : VQ_MAX_SIZE;
 
-	for (id = from; id < v->num; id++)
+	for (id = from; id < num; id++)
 		if (test_bit(v, id))
 			return id;
 	return -1;
@@ -221,9 +221,12 @@ int vq_log_recover(struct vq_log_vq *v, struct vq *vq, struct vq_state *st)
 	uint16_t pos;
 	int id, n = 0, steps;
 
+	if (v->num != vq_size(vq))
+		return -EINVAL;
 	/* Ids past the queue size are garbage a stale log cannot act on. */
-	for (id = v->num; id < VQ_MAX_SIZE; id++)
+	for (id = v->num; id % 64; id++)
 		clear_bit(v, id);
+	memset(&v->inflight[id / 64], 0, sizeof(v->inflight) - id / 64 * sizeof(v->inflight[0]));
 	id = vq_used_id(vq, v->used_idx);
 	if (id == -EOPNOTSUPP) {
 		/* Packed: the ring no longer holds the descriptors of chains in flight. */

@@ -100,8 +100,9 @@ void vq_log_commit(struct vq_log_vq *v, const uint16_t *ids, unsigned int n,
 /*
  * The worker of a new daemon, with @vq mapped and before vq_set_state():
  * repair what a crash between two stores left, and fill @st with where to
- * carry on. Returns the number of chains to pop again with vq_pop_id(), or
- * -EOPNOTSUPP for a packed queue that has chains in flight.
+ * carry on. Returns the number of chains to pop again with vq_pop_id(),
+ * -EINVAL when the log is for a queue of another size, or -EOPNOTSUPP for a
+ * packed queue that has chains in flight.
  */
 int vq_log_recover(struct vq_log_vq *v, struct vq *vq, struct vq_state *st);
 /* The first chain in flight with id >= @from, or -1. */

@@ -145,11 +145,13 @@ int vq_split_pop_id(struct vq *vq, uint16_t id, struct vq_chain *c)
 int vq_split_avail_id(struct vq *vq, uint16_t idx)
 {
 	uint16_t avail = vq_ld16_acquire(&vq->split.avail->idx);
+	uint16_t head;
 
 	/* Positions [avail - num, avail) hold what the driver made available. */
 	if ((uint16_t)(avail - idx) == 0 || (uint16_t)(avail - idx) > vq->num)
 		return -ENOENT;
-	return vq_ld16(&vq->split.avail->ring[idx & (vq->num - 1)]);
+	head = vq_ld16(&vq->split.avail->ring[idx & (vq->num - 1)]);
+	return head < vq->num ? head : -ERANGE;
 }
 
 int vq_split_used_id(struct vq *vq, uint16_t idx)

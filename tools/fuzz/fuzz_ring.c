@@ -6,12 +6,14 @@
  * change between operations as a concurrent hostile driver would. Every
  * iovec the engine returns must lie inside a mapping that allows its access.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/virtio_config.h>
 
 #include "virtqueue.h"
+#include "vq_log.h"
 #include "fuzz_input.h"
 
 #define RW_IOVA 0x10000ULL
@@ -70,6 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t tok[MAX_TOK];
 	unsigned int ntok = 0, nops, i;
 	struct vq_config cfg = { 0 };
+	static struct vq_log_vq log_vq;
+	struct vq_log_vq *lv = &log_vq;
 	struct vq_state st;
 	struct vq vq;
 	uint8_t sel, b;
@@ -95,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	while (nops--) {
 		b = next(&in);
-		switch (b % 9) {
+		switch (b % 12) {
 		case 0:
 			ret = vq_pop(&vq, &c);
 			if (ret == 1) {
@@ -140,6 +144,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 8:
 			vq_push(&vq, next32(&in), next16(&in));
+			break;
+		case 9:
+			/* A reconnect popping a chain again, from a log that may lie. */
+			ret = vq_pop_id(&vq, next16(&in) % (cfg.num + 2), &c);
+			if (ret == 1) {
+				check_chain(&c, rw, ro, wo);
+				if (ntok < MAX_TOK)
+					tok[ntok++] = c.token;
+			}
+			break;
+		case 10:
+			ret = vq_avail_id(&vq, next16(&in));
+			if (ret >= cfg.num)
+				abort();
+			ret = vq_used_id(&vq, next16(&in));
+			if (ret >= cfg.num)
+				abort();
+			break;
+		case 11:
+			/* A new daemon resuming from a log the input writes. */
+			memset(lv, 0, sizeof(*lv));
+			lv->num = b & 0x80 ? next16(&in) : cfg.num;
+			lv->avail_idx = next16(&in);
+			lv->used_idx = next16(&in);
+			lv->inflight[0] = next32(&in) | (uint64_t)next32(&in) << 32;
+			lv->inflight[next(&in) % (VQ_MAX_SIZE / 64)] |= 1ULL << (b & 63);
+			ret = vq_log_recover(lv, &vq, &st);
+			if (ret < 0 || vq_set_state(&vq, &st))
+				break;
+			ntok = 0;
+			for (ret = vq_log_next(lv, 0); ret >= 0; ret = vq_log_next(lv, ret + 1)) {
+				if (ret >= cfg.num)
+					abort();
+				if (vq_pop_id(&vq, ret, &c) != 1)
+					break;
+				check_chain(&c, rw, ro, wo);
+				if (ntok < MAX_TOK)
+					tok[ntok++] = c.token;
+			}
 			break;
 		}
 	}
