@@ -23,6 +23,10 @@
  *					struct uvdpa_nf_stats by their names,
  *					irqs_per_completion, mean_batch and
  *					filter_ns_per_completion
+ *	upgrade				state=PATH; then, as on SIGUSR2, the
+ *					daemon finishes the requests in flight,
+ *					saves its state in PATH and exits, for a
+ *					new uvdpad started with --reconnect
  */
 #ifndef UVDPA_UAPI_CTL_H
 #define UVDPA_UAPI_CTL_H

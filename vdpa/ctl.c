@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "ctl_client.h"
 #include "log.h"
 #include "uvdpa_ctl.h"
+#include "vq_log.h"
 
 /* A client gets this long to send its request: a stuck one cannot hold the socket. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -147,9 +149,33 @@ static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char
 	return 0;
 }
 
+/*
+ * A planned upgrade, as on SIGUSR2: the main thread, which alone takes that
+ * signal, drains the queues and saves the log once this reply is out.
+ */
+static int cmd_upgrade(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
+		       size_t errlen)
+{
+	char path[256];
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: upgrade");
+		return -EINVAL;
+	}
+	if (vq_log_path(dev->name, path, sizeof(path)) || access(path, F_OK)) {
+		snprintf(err, errlen, "no saved state in %s: this daemon cannot hand its device "
+			 "over (it could not create the file at start)", path);
+		return -ENOENT;
+	}
+	fprintf(out, "state=%s\n", path);
+	kill(getpid(), SIGUSR2);
+	return 0;
+}
+
 static const struct ctl_cmd commands[] = {
 	{ "filter", cmd_filter },
 	{ "stats", cmd_stats },
+	{ "upgrade", cmd_upgrade },
 };
 
 /* Split @line at spaces, in place. */

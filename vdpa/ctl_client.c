@@ -13,6 +13,7 @@ const char ctl_client_usage[] =
 	"       uvdpactl filter set DEVICE NAME [key=value]...\n"
 	"       uvdpactl filter set DEVICE --object FILE.bpf.o [key=value]...\n"
 	"       uvdpactl stats DEVICE [-j]\n"
+	"       uvdpactl upgrade DEVICE [-j]\n"
 	"\n"
 	"Talks to the uvdpad serving DEVICE through " UVDPA_CTL_DIR "/DEVICE.sock.\n"
 	"  filter show   the notification filter the device's queues follow, and its parameters\n"
@@ -20,6 +21,8 @@ const char ctl_client_usage[] =
 	"                built against uvdpa_filter.h) and swap it in while I/O runs; builtin:\n"
 	"                back to the daemon's own passthrough, no BPF\n"
 	"  stats         per queue: kicks, completions, interrupts sent and held back, filter runs\n"
+	"  upgrade       the daemon finishes the requests in flight, saves its state and exits;\n"
+	"                start the new uvdpad with --reconnect (docs/reliability.md)\n"
 	"  -j, --json    JSON output\n";
 
 int ctl_socket_path(const char *name, char *path, size_t len)
@@ -107,18 +110,18 @@ int ctl_client_parse(int argc, char **argv, struct ctl_request *r, char *err, si
 			break;
 	}
 	if (n == 0)
-		return REFUSE("missing a command (filter, stats)");
+		return REFUSE("missing a command (filter, stats, upgrade)");
 	snprintf(r->line, sizeof(r->line), "%s %d", UVDPA_CTL_MAGIC, UVDPA_CTL_VERSION);
-	if (!strcmp(words[0], "stats")) {
+	if (!strcmp(words[0], "stats") || !strcmp(words[0], "upgrade")) {
 		if (n != 2 || i < argc)
-			return REFUSE(n < 2 ? "stats: which device?" :
-				    "stats takes one device");
-		r->kind = CTL_STATS;
+			return REFUSE(n < 2 ? "%s: which device?" : "%s takes one device",
+				      words[0]);
+		r->kind = strcmp(words[0], "stats") ? CTL_UPGRADE : CTL_STATS;
 		r->device = words[1];
-		return add(r, "stats", err, errlen);
+		return add(r, words[0], err, errlen);
 	}
 	if (strcmp(words[0], "filter"))
-		return REFUSE("unknown command '%s' (filter, stats)", words[0]);
+		return REFUSE("unknown command '%s' (filter, stats, upgrade)", words[0]);
 	if (n < 2)
 		return REFUSE("filter: show or set?");
 	if (!strcmp(words[1], "show")) {
@@ -296,6 +299,27 @@ static void print_filter(const struct ctl_request *r, const char *body, size_t l
 		fprintf(out, "}}\n");
 }
 
+static void print_upgrade(const struct ctl_request *r, const char *body, size_t len, FILE *out)
+{
+	const char *nl = memchr(body, '\n', len), *state = "";
+	int n = 0;
+
+	if (nl && len > 6 && !strncmp(body, "state=", 6)) {
+		state = body + 6;
+		n = nl - state;
+	}
+	if (r->json) {
+		fprintf(out, "{\"device\": ");
+		json_string(out, r->device, strlen(r->device));
+		fprintf(out, ", \"state\": ");
+		json_string(out, state, n);
+		fprintf(out, "}\n");
+		return;
+	}
+	fprintf(out, "%s: handing over, state in %.*s: start the new uvdpad with --reconnect\n",
+		r->device, n, state);
+}
+
 int ctl_client_format(const struct ctl_request *r, const char *reply, FILE *out, char *err,
 		      size_t errlen)
 {
@@ -319,6 +343,8 @@ int ctl_client_format(const struct ctl_request *r, const char *reply, FILE *out,
 	}
 	if (r->kind == CTL_STATS)
 		print_stats(r, reply, last - reply, out);
+	else if (r->kind == CTL_UPGRADE)
+		print_upgrade(r, reply, last - reply, out);
 	else
 		print_filter(r, reply, last - reply, out);
 	return 0;

@@ -16,6 +16,7 @@ enum ctl_client_kind {
 	CTL_FILTER_SHOW,
 	CTL_FILTER_SET,
 	CTL_STATS,
+	CTL_UPGRADE,
 };
 
 struct ctl_request {

@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
+#include "uvdpa_ctl.h"
 #include "vq_log.h"
 
 /* "uvdpast1" */
@@ -24,12 +26,23 @@ static size_t log_size(uint32_t nr_queues)
 	return sizeof(struct vq_log_hdr) + (size_t)nr_queues * sizeof(struct vq_log_vq);
 }
 
+static const char *log_dir(void)
+{
+	const char *dir = getenv(UVDPA_CTL_DIR_ENV);
+
+	return dir && *dir ? dir : VQ_LOG_DIR;
+}
+
+int vq_log_path(const char *name, char *path, size_t len)
+{
+	int n = snprintf(path, len, "%s/%s.state", log_dir(), name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static int log_path(struct vq_log *log, const char *name)
 {
-	if (snprintf(log->path, sizeof(log->path), VQ_LOG_DIR "/%s.state", name) >=
-	    (int)sizeof(log->path))
-		return -ENAMETOOLONG;
-	return 0;
+	return vq_log_path(name, log->path, sizeof(log->path));
 }
 
 static int log_map(struct vq_log *log, int fd, size_t size)
@@ -54,7 +67,7 @@ int vq_log_create(struct vq_log *log, const struct vq_log_params *p)
 	ret = log_path(log, p->name);
 	if (ret)
 		return ret;
-	if (mkdir(VQ_LOG_DIR, 0700) && errno != EEXIST)
+	if (mkdir(log_dir(), 0700) && errno != EEXIST)
 		return -errno;
 	fd = open(log->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -22,6 +22,7 @@
 
 #include "virtqueue.h"
 
+/* Next to the control sockets (uapi/uvdpa_ctl.h), and moved with them by UVDPA_RUN_DIR. */
 #define VQ_LOG_DIR "/run/uvdpa"
 #define VQ_LOG_CONFIG_MAX 256
 
@@ -65,9 +66,11 @@ struct vq_log_params {
 struct vq_log {
 	struct vq_log_hdr *hdr;
 	size_t size;
-	char path[128];
+	char path[256];
 };
 
+/* Where the log of device @name lives: $UVDPA_RUN_DIR or VQ_LOG_DIR, then NAME.state. */
+int vq_log_path(const char *name, char *path, size_t len);
 /* Start a fresh log for a new device: 0 or -errno. */
 int vq_log_create(struct vq_log *log, const struct vq_log_params *p);
 /*

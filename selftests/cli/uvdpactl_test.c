@@ -62,6 +62,7 @@ TEST(requests)
 	ACCEPTED("uvdpa-ctl 1 filter set --object /srv/f.bpf.o k=1", "filter", "set", "blk0",
 		 "--object", "/srv/f.bpf.o", "k=1");
 	ACCEPTED("uvdpa-ctl 1 stats", "stats", "blk0");
+	ACCEPTED("uvdpa-ctl 1 upgrade", "upgrade", "blk0");
 
 	PARSE(&p, "stats", "blk0", "-j");
 	ASSERT_EQ(0, p.ret);
@@ -107,6 +108,8 @@ TEST(refused)
 	REFUSED("unknown command 'frob'", "frob", "blk0");
 	REFUSED("stats: which device?", "stats");
 	REFUSED("stats takes one device", "stats", "a", "b");
+	REFUSED("upgrade: which device?", "upgrade");
+	REFUSED("upgrade takes one device", "upgrade", "a", "b");
 	REFUSED("filter: show or set?", "filter");
 	REFUSED("filter 'get': show or set", "filter", "get", "blk0");
 	REFUSED("filter show: which device?", "filter", "show");
@@ -174,6 +177,23 @@ TEST(filter_as_text_and_json)
 	ASSERT_EQ(0, format(&r, odd, out, sizeof(out), err, sizeof(err)));
 	EXPECT_STREQ("{\"device\": \"blk0\", \"filter\": \"/x/\\\"q\\\".bpf.o\", \"params\": "
 		     "{}}\n", out);
+}
+
+TEST(upgrade_as_text_and_json)
+{
+	static const char reply[] = "state=/run/uvdpa/blk0.state\nok\n";
+	struct ctl_request r = { .kind = CTL_UPGRADE, .device = "blk0" };
+	char out[1024], err[256];
+
+	ASSERT_EQ(0, format(&r, reply, out, sizeof(out), err, sizeof(err)));
+	EXPECT_STREQ("blk0: handing over, state in /run/uvdpa/blk0.state: start the new uvdpad "
+		     "with --reconnect\n", out);
+	r.json = true;
+	ASSERT_EQ(0, format(&r, reply, out, sizeof(out), err, sizeof(err)));
+	EXPECT_STREQ("{\"device\": \"blk0\", \"state\": \"/run/uvdpa/blk0.state\"}\n", out);
+	EXPECT_EQ(-EIO, format(&r, "error no saved state in /x\n", out, sizeof(out), err,
+			       sizeof(err)));
+	EXPECT_STREQ("no saved state in /x", err);
 }
 
 TEST(errors_and_cut_replies)

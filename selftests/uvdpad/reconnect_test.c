@@ -2,8 +2,8 @@
 /*
  * A daemon that dies or is upgraded loses no acknowledged write: uvdpad
  * killed with SIGKILL at random moments under fio write+verify and started
- * again with --reconnect, an upgrade in place with SIGUSR2 under load (the
- * I/O pause is reported), and what happens to a disk whose daemon never
+ * again with --reconnect, an upgrade in place with SIGUSR2 or uvdpactl under
+ * load (the I/O pause is reported), and what happens to a disk whose daemon never
  * comes back.
  */
 #include <linux/vduse.h>
@@ -52,10 +52,13 @@ FIXTURE_TEARDOWN(rc)
 {
 	int fd;
 
+	/* fio first, while a daemon still answers its requests, then the daemon. */
 	if (self->load > 0) {
-		kill(self->load, SIGKILL);
+		kill(-self->load, SIGKILL);
 		waitpid(self->load, NULL, 0);
 	}
+	if (self->d.pid)
+		daemon_stop(&self->d, SIGTERM);
 	daemon_close(&self->d);
 	run("vdpa dev del %s 2>/dev/null", self->d.name);
 	fd = open("/dev/vduse/control", O_RDWR);
@@ -102,6 +105,8 @@ static pid_t start_load(const char *dev, const char *queues)
 
 	if (pid)
 		return pid;
+	/* Its own process group, so that a failed test can end fio with it. */
+	setpgid(0, 0);
 	/* Held pending, and looked at between passes only: a pass cut short proves nothing. */
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -130,6 +135,17 @@ static int stop_load(pid_t pid)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* uvdpactl, next to uvdpad. */
+static const char *uvdpactl_path(void)
+{
+	static char path[PATH_MAX + 8];
+	const char *d = uvdpad_path();
+
+	/* ".../uvdpad" -> ".../uvdpactl" */
+	snprintf(path, sizeof(path), "%.*sctl", (int)strlen(d) - 1, d);
+	return path;
 }
 
 static long long now_ms(void)
@@ -211,7 +227,7 @@ TEST_F_TIMEOUT(rc, planned_upgrade_under_fio, 300)
 {
 	long long t0, pause, worst = 0, sum = 0, ios;
 	char out[256];
-	int i;
+	int i, status;
 
 	ASSERT_EQ(0, start(_metadata, self, variant, false));
 	self->load = start_load(self->dev, variant->queues);
@@ -219,9 +235,17 @@ TEST_F_TIMEOUT(rc, planned_upgrade_under_fio, 300)
 	for (i = 0; i < 3; i++) {
 		ios = disk_ios(self->disk);
 		ASSERT_TRUE(wait_ios(self->disk, ios, 64, 60000));
-		/* From the signal to the first request the new daemon completes. */
+		/* From the request to the first one the new daemon completes. */
 		t0 = now_ms();
-		ASSERT_EQ(0, daemon_stop(&self->d, SIGUSR2));
+		if (i == 1) {
+			/* uvdpactl upgrade does what SIGUSR2 does. */
+			ASSERT_EQ(0, run("%s upgrade %s >/dev/null", uvdpactl_path(), self->d.name));
+			ASSERT_EQ(self->d.pid, waitpid(self->d.pid, &status, 0));
+			EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			self->d.pid = 0;
+		} else {
+			ASSERT_EQ(0, daemon_stop(&self->d, SIGUSR2));
+		}
 		read_all(self->d.out, out, sizeof(out));
 		EXPECT_NE(NULL, strstr(out, "--reconnect")) TH_LOG("%s", out);
 		check_clean(_metadata, self->state, atoi(variant->queues));
@@ -230,6 +254,8 @@ TEST_F_TIMEOUT(rc, planned_upgrade_under_fio, 300)
 		ASSERT_EQ(0, start(_metadata, self, variant, true));
 		ASSERT_TRUE(wait_ios(self->disk, ios, 1, 60000));
 		pause = now_ms() - t0;
+		ksft_print_msg("planned_upgrade_under_fio: upgrade %d by %s: I/O pause %lld ms\n",
+			       i + 1, i == 1 ? "uvdpactl" : "SIGUSR2", pause);
 		sum += pause;
 		if (pause > worst)
 			worst = pause;
