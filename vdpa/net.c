@@ -401,6 +401,10 @@ static void net_queue_stop(void *opaque, struct dev_queue *q, struct io_uring *r
 		}
 	} else if (rx->len) {
 		net_rx_drop(dev, false);
+	} else if (rx->head) {
+		/* Popped, but no read went out for it (no SQE). */
+		net_rx_give_back(rx, rx->head);
+		rx->head = NULL;
 	}
 }
 
