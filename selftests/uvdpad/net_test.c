@@ -411,7 +411,8 @@ TEST_F_TIMEOUT(net, coalescing_filter_serves_both_queues, 300)
 		long long done = vq_stat(json, vq, "completions");
 		long long irqs = vq_stat(json, vq, "irqs");
 
-		EXPECT_LT(1000, done) TH_LOG("vq %u: %s", vq, json);
+		/* 32 MiB each way: hundreds of TSO frames and their ACKs on each queue. */
+		EXPECT_LT(200, done) TH_LOG("vq %u: %s", vq, json);
 		EXPECT_LT(0, vq_stat(json, vq, "deferred")) TH_LOG("vq %u: %s", vq, json);
 		EXPECT_LT(irqs, done) TH_LOG("vq %u: %s", vq, json);
 	}
