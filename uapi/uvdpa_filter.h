@@ -117,7 +117,7 @@ struct uvdpa_nf_stats {
 	__u64 driver_suppressed;/* interrupts the driver did not want (event idx, flags) */
 	__u64 polls;		/* poll windows with kick notifications off */
 	__u64 filter_runs;	/* program runs */
-	__u64 filter_ns;	/* time in program runs, system call included */
+	__u64 filter_ns;	/* worker CPU time in program runs, system call included */
 };
 
 #ifdef __bpf__

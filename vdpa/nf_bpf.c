@@ -167,7 +167,7 @@ static int bpf_usable(char *err, size_t errlen)
 	return 0;
 }
 
-/* Parameter names from the BTF of struct uvdpa_params, defaults from .rodata. */
+/* Parameter names from the BTF of uvdpa_defaults's type, defaults from .rodata. */
 static int find_params(struct nf_bpf *b, char *err, size_t errlen)
 {
 	struct btf *btf = bpf_object__btf(b->obj);
