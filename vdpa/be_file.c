@@ -130,7 +130,9 @@ static bool in_fixed(const struct be *be, const struct be_io *io)
 	uintptr_t base = (uintptr_t)be->fixed.iov_base;
 	uintptr_t p = (uintptr_t)io->iov->iov_base;
 
+	/* Guest memory on vhost_vdpa lies anywhere around it. */
 	return io->iovcnt == 1 && be->fixed.iov_len && p >= base &&
+	       p - base < be->fixed.iov_len &&
 	       io->iov->iov_len <= be->fixed.iov_len - (p - base);
 }
 

@@ -83,13 +83,8 @@ static int iotlb_translate(void *ctx, uint64_t iova, uint64_t len, unsigned int 
 	uint64_t left;
 	int ret;
 
-	/* The bounce buffer is device-readable and -writable (VDUSE_ACCESS_RW). */
-	if (iova < tlb->umem_size) {
-		*hva = (char *)tlb->umem + iova;
-		left = tlb->umem_size - iova;
-		*mapped = len < left ? len : left;
-		return 0;
-	}
+	if (tlb->umem_live && iova < tlb->umem_size)
+		goto umem;
 	for (i = 0; i < tlb->nr; i++) {
 		if (iova >= tlb->maps[i].start && iova <= tlb->maps[i].last) {
 			m = &tlb->maps[i];
@@ -105,6 +100,12 @@ static int iotlb_translate(void *ctx, uint64_t iova, uint64_t len, unsigned int 
 		return -EACCES;
 	*hva = (char *)m->addr + (iova - m->start);
 	left = m->last - iova + 1;
+	*mapped = len < left ? len : left;
+	return 0;
+umem:
+	/* The bounce buffer is device-readable and -writable (VDUSE_ACCESS_RW). */
+	*hva = (char *)tlb->umem + iova;
+	left = tlb->umem_size - iova;
 	*mapped = len < left ? len : left;
 	return 0;
 }
@@ -133,12 +134,18 @@ void iotlb_fini(struct iotlb *tlb)
 	tlb->cap = 0;
 }
 
+void iotlb_use_umem(struct iotlb *tlb, bool use)
+{
+	tlb->umem_live = use && tlb->umem_size;
+}
+
 void iotlb_set_umem(struct iotlb *tlb, void *umem, uint64_t size)
 {
 	/* Mappings of the kernel's bounce pages would fault from now on. */
 	iotlb_invalidate(tlb, 0, size - 1);
 	tlb->umem = umem;
 	tlb->umem_size = size;
+	tlb->umem_live = true;
 }
 
 struct iova_xlate iotlb_xlate(struct iotlb *tlb)

@@ -13,6 +13,7 @@
 #include <linux/virtio_config.h>
 
 #include "log.h"
+#include "vdpa_bus.h"
 #include "vduse_dev.h"
 
 #define CONTROL "/dev/vduse/control"
@@ -208,13 +209,28 @@ static void umem_register(struct vduse_dev *d)
 		  fixed ? "a fixed buffer on every ring" : "no fixed buffers");
 }
 
+/*
+ * Only the kernel's own virtio driver (virtio_vdpa) does streaming DMA
+ * through the bounce buffer; a VM's driver on vhost_vdpa has its memory at
+ * those IOVAs. The vdpa device carries the VDUSE device's name.
+ */
+static bool bounce_in_use(struct vduse_dev *d)
+{
+	char driver[32];
+
+	return vdpa_bus_driver(d->name, driver, sizeof(driver)) || strcmp(driver, "vhost_vdpa");
+}
+
 /* DRIVER_OK: read what the driver set up and hand each ready queue to its worker. */
 static void queues_start(struct vduse_dev *d, uint8_t status)
 {
+	bool bounce = bounce_in_use(d);
 	unsigned int i;
 
 	if (ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->driver_features))
 		log_err("cannot read the negotiated features: %s", strerror(errno));
+	for (i = 0; i < d->nr_workers; i++)
+		iotlb_use_umem(&d->workers[i].tlb, bounce);
 	for (i = 0; i < d->nr_queues; i++) {
 		struct vduse_vq_info info = { .index = i };
 		struct wq *q = find_queue(d, i);
@@ -288,8 +304,10 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 	 * message, and the next driver may get the same IOVAs with other
 	 * pages: drop every mapping on reset.
 	 */
-	if (!status)
+	if (!status) {
 		invalidate(d, 0, UINT64_MAX);
+		atomic_store(&d->driver_error, false);
+	}
 	d->status = status;
 	if (d->log)
 		vq_log_set_status(d->log, status, ok ? d->driver_features : 0);
@@ -414,6 +432,8 @@ int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
 
 	d->workers = workers;
 	d->nr_workers = nr;
+	for (i = 0; i < nr; i++)
+		workers[i].driver_error = &d->driver_error;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (d->stop_fd < 0)
 		return -errno;

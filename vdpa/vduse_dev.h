@@ -51,6 +51,7 @@ struct vduse_dev {
 	pthread_t thread;
 	int stop_fd;
 	bool running;
+	atomic_bool driver_error;	/* see struct worker */
 	bool umem_wanted;
 	bool umem_tried;
 	int bounce_fd;

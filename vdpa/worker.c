@@ -80,6 +80,15 @@ int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, voi
 	return 0;
 }
 
+/* A guest may break its rings at will: one line per device until its reset. */
+static void driver_error(struct wq *q, const char *what, int err)
+{
+	if (q->w->driver_error && atomic_exchange(q->w->driver_error, true))
+		return;
+	log_err("queue %u: %s: %s; stopped until the driver resets the device", q->index,
+		what, strerror(-err));
+}
+
 static void finish(struct wq *q, struct dev_req *req)
 {
 	int ret = vq_push(&q->vq, req->chain.token, req->used_len);
@@ -87,8 +96,7 @@ static void finish(struct wq *q, struct dev_req *req)
 	if (!ret && q->log)
 		q->done[q->nr_done++] = req->chain.id;
 	if (ret && !q->broken) {
-		log_err("queue %u: cannot return a used buffer: %s; stopped until reset",
-			q->index, strerror(-ret));
+		driver_error(q, "cannot return a used buffer", ret);
 		q->broken = true;
 	}
 	q->free[q->nr_free++] = req;
@@ -129,8 +137,7 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 	ret = vq_pop(&q->vq, &req->chain);
 	if (ret < 0) {
 		/* A hostile or broken driver: never abort, wait for the reset. */
-		log_err("queue %u: bad ring from the driver: %s; stopped until reset",
-			q->index, strerror(-ret));
+		driver_error(q, "bad ring from the driver", ret);
 		q->broken = true;
 	}
 	if (ret <= 0)
@@ -361,10 +368,13 @@ static void command(struct worker *w)
 			if (!q->cfg.num || q->running)
 				continue;
 			ret = queue_start(q);
-			if (ret) {
+			if (ret == -ENOMEM)
 				log_err("queue %u: cannot start: %s", q->index, strerror(-ret));
+			else if (ret)
+				/* A ring the driver left unmapped or misplaced. */
+				driver_error(q, "cannot map its rings", ret);
+			if (ret)
 				continue;
-			}
 			if (w->model->queue_start)
 				w->model->queue_start(w->dev, &q->dq, &w->ring);
 			process(q);

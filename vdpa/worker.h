@@ -10,6 +10,7 @@
 #define UVDPA_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <liburing.h>
@@ -72,6 +73,12 @@ struct worker {
 	const struct dev_model *model;
 	void *dev;
 	struct iotlb tlb;
+	/*
+	 * Shared by the device's workers, or NULL: set when a queue stops for
+	 * a driver error, so that a device logs one line per reset (the
+	 * control thread clears it when the driver resets the device).
+	 */
+	atomic_bool *driver_error;
 	struct wq *queues;
 	unsigned int nr_queues;
 	bool stopping;
