@@ -3,4 +3,4 @@
 # NATIVE_TARGETS run on any host; VDUSE_TARGETS need the vduse module and run in
 # the test VM, or directly on a host that has VDUSE.
 NATIVE_TARGETS := ring blk cli filter net
-VDUSE_TARGETS := vduse uvdpad
+VDUSE_TARGETS := vduse uvdpad vhost
