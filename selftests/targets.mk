@@ -4,3 +4,5 @@
 # the test VM, or directly on a host that has VDUSE.
 NATIVE_TARGETS := ring blk cli filter net
 VDUSE_TARGETS := vduse uvdpad vhost
+# Nested VMs (slow): make check runs them unless NESTED=0.
+NESTED_TARGETS := nested
