@@ -24,6 +24,7 @@ static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
 	d->fd = -1;
 	d->stop_fd = -1;
 	d->bounce_fd = -1;
+	d->enable_fd = -1;
 	if (strlen(p->name) >= sizeof(d->name) || !p->name[0])
 		return -EINVAL;
 	strcpy(d->name, p->name);
@@ -221,6 +222,35 @@ static bool bounce_in_use(struct vduse_dev *d)
 	return vdpa_bus_driver(d->name, driver, sizeof(driver)) || strcmp(driver, "vhost_vdpa");
 }
 
+/* Take queue @i as the driver set it up (@info): only while its worker is stopped. */
+static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse_vq_info *info)
+{
+	struct wq *q = find_queue(d, i);
+	bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
+
+	q->cfg = (struct vq_config){
+		.features = d->driver_features,
+		.num = info->num,
+		.desc_addr = info->desc_addr,
+		.driver_addr = info->driver_addr,
+		.device_addr = info->device_addr,
+	};
+	if (packed) {
+		q->state = (struct vq_state){
+			.avail_idx = info->packed.last_avail_idx,
+			.avail_wrap = info->packed.last_avail_counter,
+			.used_idx = info->packed.last_used_idx,
+			.used_wrap = info->packed.last_used_counter,
+		};
+	} else {
+		q->state = (struct vq_state){ .avail_idx = info->split.avail_index };
+	}
+	if (d->log)
+		vq_log_reset(vq_log_queue(d->log, i), &q->cfg, &q->state);
+	log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info->num,
+		  packed ? "packed" : "split", (unsigned long long)info->desc_addr);
+}
+
 /* DRIVER_OK: read what the driver set up and hand each ready queue to its worker. */
 static void queues_start(struct vduse_dev *d, uint8_t status)
 {
@@ -235,48 +265,59 @@ static void queues_start(struct vduse_dev *d, uint8_t status)
 		struct vduse_vq_info info = { .index = i };
 		struct wq *q = find_queue(d, i);
 		struct vduse_vq_eventfd kick = { .index = i };
-		bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
 
 		q->cfg.num = 0;
 		if (d->log)
 			vq_log_reset(vq_log_queue(d->log, i), NULL, NULL);
-		if (ioctl(d->fd, VDUSE_VQ_GET_INFO, &info)) {
-			log_err("queue %u: cannot read its setup: %s", i, strerror(errno));
-			continue;
-		}
-		if (!info.ready)
-			continue;
-		/* The kernel drops the kick eventfd on every reset. */
+		/*
+		 * The kernel drops the kick eventfd on every reset. A queue the
+		 * driver enables only after DRIVER_OK gets it too: its first
+		 * kick is how we learn of it (VDUSE sends no message).
+		 */
 		kick.fd = q->kick_fd;
 		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick)) {
 			log_err("queue %u: cannot set its kick eventfd: %s", i, strerror(errno));
 			continue;
 		}
-		q->cfg = (struct vq_config){
-			.features = d->driver_features,
-			.num = info.num,
-			.desc_addr = info.desc_addr,
-			.driver_addr = info.driver_addr,
-			.device_addr = info.device_addr,
-		};
-		if (packed) {
-			q->state = (struct vq_state){
-				.avail_idx = info.packed.last_avail_idx,
-				.avail_wrap = info.packed.last_avail_counter,
-				.used_idx = info.packed.last_used_idx,
-				.used_wrap = info.packed.last_used_counter,
-			};
-		} else {
-			q->state = (struct vq_state){ .avail_idx = info.split.avail_index };
+		if (ioctl(d->fd, VDUSE_VQ_GET_INFO, &info)) {
+			log_err("queue %u: cannot read its setup: %s", i, strerror(errno));
+			continue;
 		}
-		if (d->log)
-			vq_log_reset(vq_log_queue(d->log, i), &q->cfg, &q->state);
-		log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info.num,
-			  packed ? "packed" : "split", (unsigned long long)info.desc_addr);
+		if (info.ready)
+			queue_config(d, i, &info);
 	}
 	/* Logged before the first pop, so that a new daemon resumes rather than restarts. */
 	if (d->log)
 		vq_log_set_status(d->log, status, d->driver_features);
+	workers_call(d, WORKER_START);
+}
+
+/*
+ * A kick at a queue that was not ready at DRIVER_OK: QEMU's virtio-net over
+ * vhost-vdpa enables its queues only after it. Start the ones now enabled.
+ */
+static void queues_enabled(struct vduse_dev *d)
+{
+	struct vduse_vq_info info[d->nr_queues];
+	bool any = false;
+	unsigned int i;
+
+	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	for (i = 0; i < d->nr_queues; i++) {
+		info[i] = (struct vduse_vq_info){ .index = i };
+		if (!find_queue(d, i)->cfg.num && !ioctl(d->fd, VDUSE_VQ_GET_INFO, &info[i]) &&
+		    info[i].ready)
+			any = true;
+		else
+			info[i].ready = 0;
+	}
+	if (!any)
+		return;
+	workers_call(d, WORKER_STOP);
+	for (i = 0; i < d->nr_queues; i++)
+		if (info[i].ready)
+			queue_config(d, i, &info[i]);
 	workers_call(d, WORKER_START);
 }
 
@@ -391,16 +432,17 @@ static int handle(struct vduse_dev *d)
 static void *control_main(void *arg)
 {
 	struct vduse_dev *d = arg;
-	struct pollfd fds[3] = {
+	struct pollfd fds[4] = {
 		{ .fd = d->fd, .events = POLLIN },
 		{ .fd = d->stop_fd, .events = POLLIN },
 		{ .fd = d->bounce_fd, .events = POLLIN },
+		{ .fd = d->enable_fd, .events = POLLIN },
 	};
 	uint64_t n;
 	int ret;
 
 	for (;;) {
-		if (poll(fds, 3, -1) < 0) {
+		if (poll(fds, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("control: poll: %s", strerror(errno));
@@ -414,6 +456,8 @@ static void *control_main(void *arg)
 			umem_register(d);
 			workers_call(d, WORKER_START);
 		}
+		if (fds[3].revents & POLLIN && read(d->enable_fd, &n, sizeof(n)) == sizeof(n))
+			queues_enabled(d);
 		if (fds[0].revents & POLLIN) {
 			ret = handle(d);
 			if (ret) {
@@ -437,6 +481,11 @@ int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (d->stop_fd < 0)
 		return -errno;
+	d->enable_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->enable_fd < 0)
+		return -errno;
+	for (i = 0; i < nr; i++)
+		workers[i].enable_fd = d->enable_fd;
 	if (d->umem_wanted) {
 		d->bounce_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (d->bounce_fd < 0)
@@ -473,6 +522,8 @@ void vduse_dev_stop(struct vduse_dev *d)
 		workers_call(d, WORKER_STOP);
 	close(d->stop_fd);
 	d->stop_fd = -1;
+	close(d->enable_fd);
+	d->enable_fd = -1;
 	if (d->bounce_fd >= 0)
 		close(d->bounce_fd);
 	d->bounce_fd = -1;

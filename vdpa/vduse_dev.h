@@ -55,6 +55,7 @@ struct vduse_dev {
 	bool umem_wanted;
 	bool umem_tried;
 	int bounce_fd;
+	int enable_fd;		/* see struct worker */
 	struct iovec umem;
 	void (*umem_ready)(void *arg, const struct iovec *umem);
 	void *umem_arg;

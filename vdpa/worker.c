@@ -53,6 +53,7 @@ int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, voi
 	w->dev = dev;
 	w->nr_queues = nr;
 	iotlb_init(&w->tlb, dev_fd);
+	w->enable_fd = -1;
 	pthread_mutex_init(&w->call_lock, NULL);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done_cond, NULL);
@@ -400,6 +401,14 @@ static void command(struct worker *w)
 	}
 }
 
+static void enabled_late(struct worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->enable_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("worker: cannot reach the control thread: %s", strerror(errno));
+}
+
 static void complete(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uintptr_t ud = io_uring_cqe_get_data64(cqe);
@@ -410,7 +419,9 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 
 		nf_kick(&q->nf, q->kick_buf);
 		arm_read(w, q->kick_fd, &q->kick_buf, ud);
-		if (process(q) && nf_wants_poll(&q->nf) && nf_poll_start(&q->nf, nf_now()))
+		if (!q->running && w->enable_fd >= 0)
+			enabled_late(w);
+		else if (process(q) && nf_wants_poll(&q->nf) && nf_poll_start(&q->nf, nf_now()))
 			vq_disable_notify(&q->vq);
 		break;
 	}

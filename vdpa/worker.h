@@ -79,6 +79,12 @@ struct worker {
 	 * control thread clears it when the driver resets the device).
 	 */
 	atomic_bool *driver_error;
+	/*
+	 * An eventfd written on a kick at a queue that is not running, or -1:
+	 * the driver may have enabled it after DRIVER_OK, which VDUSE does not
+	 * report; the control thread looks.
+	 */
+	int enable_fd;
 	struct wq *queues;
 	unsigned int nr_queues;
 	bool stopping;

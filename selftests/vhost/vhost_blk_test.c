@@ -348,6 +348,25 @@ TEST_F_TIMEOUT(vhost, driver_never_sets_driver_ok, 120)
 	EXPECT_EQ(0, stop(self));
 }
 
+/*
+ * Queues enabled only after DRIVER_OK, as QEMU's virtio-net does: VDUSE
+ * tells the daemon nothing; the first kick must get the queue served.
+ */
+TEST_F_TIMEOUT(vhost, queue_enabled_after_driver_ok, 120)
+{
+	unsigned int round;
+
+	self->g.enable_late = true;
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, up(self, variant));
+		EXPECT_TRUE(write_read(_metadata, self, variant, R_DATA1, round * 64, 16384,
+				       40 + round));
+		EXPECT_TRUE(file_holds(self->img, round * 64, 16384, 40 + round));
+	}
+	EXPECT_EQ(0, count_lines(self, "uvdpad:"));
+	EXPECT_EQ(0, stop(self));
+}
+
 /* Malformed requests (not rings): an error status where there is room, the queue going on. */
 TEST_F_TIMEOUT(vhost, bad_requests_get_an_error_status, 120)
 {

@@ -187,7 +187,6 @@ static int setup_queue(struct vg *g, unsigned int i, uint16_t size, unsigned int
 	struct vg_queue *q = &g->queues[i];
 	struct vhost_vring_state num = { .index = i, .num = size };
 	struct vhost_vring_state base = { .index = i };
-	struct vhost_vring_state enable = { .index = i, .num = 1 };
 	struct vhost_vring_file kick = { .index = i }, call = { .index = i };
 	struct vhost_vring_addr addr = { .index = i };
 	void *a, *b, *c;
@@ -235,10 +234,16 @@ static int setup_queue(struct vg *g, unsigned int i, uint16_t size, unsigned int
 	    ioctl(g->fd, VHOST_SET_VRING_ADDR, &addr) ||
 	    ioctl(g->fd, VHOST_SET_VRING_BASE, &base) ||
 	    ioctl(g->fd, VHOST_SET_VRING_KICK, &kick) ||
-	    ioctl(g->fd, VHOST_SET_VRING_CALL, &call) ||
-	    ioctl(g->fd, VHOST_VDPA_SET_VRING_ENABLE, &enable))
+	    ioctl(g->fd, VHOST_SET_VRING_CALL, &call))
 		return -errno;
-	return 0;
+	return g->enable_late ? 0 : vg_enable(g, i);
+}
+
+int vg_enable(struct vg *g, unsigned int q)
+{
+	struct vhost_vring_state enable = { .index = q, .num = 1 };
+
+	return ioctl(g->fd, VHOST_VDPA_SET_VRING_ENABLE, &enable) ? -errno : 0;
 }
 
 int vg_start(struct vg *g, uint64_t features, unsigned int nr_queues, uint16_t size,
@@ -279,7 +284,10 @@ int vg_start(struct vg *g, uint64_t features, unsigned int nr_queues, uint16_t s
 	}
 	if (!driver_ok)
 		return 0;
-	return vg_set_status(g, st | VIRTIO_CONFIG_S_DRIVER_OK);
+	ret = vg_set_status(g, st | VIRTIO_CONFIG_S_DRIVER_OK);
+	for (i = 0; !ret && g->enable_late && i < nr_queues; i++)
+		ret = vg_enable(g, i);
+	return ret;
 }
 
 void vg_kick(struct vg *g, unsigned int q)

@@ -66,6 +66,8 @@ struct vg {
 	bool packed;
 	bool indirect;
 	uint16_t max_queue_size;
+	/* Enable the queues only after DRIVER_OK, as QEMU's virtio-net does. */
+	bool enable_late;
 	struct vg_region regions[VG_MAX_REGIONS];
 	unsigned int nr_regions;
 	struct vg_queue queues[VG_MAX_QUEUES];
@@ -97,11 +99,14 @@ void *vg_ptr(struct vg *g, uint64_t iova);
 /*
  * Reset and bring the device up: negotiate @features (masked by what the
  * device offers; VERSION_1 and ACCESS_PLATFORM always), @nr_queues queues of
- * @size entries with rings in region @r, and, if @driver_ok, DRIVER_OK.
+ * @size entries with rings in region @r, and, if @driver_ok, DRIVER_OK
+ * (queues enabled before it, or after it with enable_late).
  */
 int vg_start(struct vg *g, uint64_t features, unsigned int nr_queues, uint16_t size,
 	     unsigned int r, bool driver_ok);
 int vg_set_status(struct vg *g, uint8_t status);
+/* VHOST_VDPA_SET_VRING_ENABLE on queue @q. */
+int vg_enable(struct vg *g, unsigned int q);
 int vg_get_status(struct vg *g, uint8_t *status);
 int vg_get_config(struct vg *g, unsigned int off, void *buf, unsigned int len);
 
