@@ -337,7 +337,7 @@ TEST(rx_without_mrg_drops_what_does_not_fit)
 	/* The same buffer takes the next frame that fits. */
 	ASSERT_EQ(NET_HDR_LEN + 100, send(t.sock[1], frame, NET_HDR_LEN + 100, 0));
 	ASSERT_EQ(1, t_step(&t));
-	EXPECT_EQ(NET_HDR_LEN + 100, t_rx_used(&t, &buf));
+	ASSERT_EQ(NET_HDR_LEN + 100, t_rx_used(&t, &buf));
 	EXPECT_EQ(1, le16toh(((struct virtio_net_hdr_mrg_rxbuf *)buf)->num_buffers));
 	t_close(&t);
 }

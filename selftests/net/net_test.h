@@ -214,6 +214,7 @@ static inline int t_rx_used(struct t_net *t, uint8_t **buf)
 	uint32_t len;
 	uint16_t id;
 
+	*buf = NULL;
 	if (drv_get_used(&q->d, &id, &len) != 1)
 		return -1;
 	*buf = drv_ptr(&q->d, q->iova_of[id]);
