@@ -207,6 +207,16 @@ static int resubmit(struct wq *q)
 	return 0;
 }
 
+static void queue_free(struct wq *q)
+{
+	free(q->slots);
+	free(q->free);
+	free(q->done);
+	q->slots = NULL;
+	q->free = NULL;
+	q->done = NULL;
+}
+
 static int queue_start(struct wq *q)
 {
 	struct worker *w = q->w;
@@ -260,12 +270,7 @@ static int queue_start(struct wq *q)
 	}
 	return 0;
 err_mem:
-	free(q->slots);
-	free(q->free);
-	free(q->done);
-	q->slots = NULL;
-	q->free = NULL;
-	q->done = NULL;
+	queue_free(q);
 err_vq:
 	vq_fini(&q->vq);
 	return ret;
@@ -278,12 +283,7 @@ static void queue_stop(struct wq *q)
 	publish(q);
 	vq_get_state(&q->vq, &q->state);
 	vq_fini(&q->vq);
-	free(q->slots);
-	free(q->free);
-	free(q->done);
-	q->slots = NULL;
-	q->free = NULL;
-	q->done = NULL;
+	queue_free(q);
 	q->running = false;
 }
 
