@@ -61,7 +61,7 @@ LDFLAGS += $(SANFLAGS)
 
 # The library holds everything but the daemon's entry point, so that tests,
 # benchmarks and fuzzers link exactly the code the daemon runs.
-LIB_SRCS := $(filter-out vdpa/uvdpad.c,$(wildcard vdpa/*.c))
+LIB_SRCS := $(filter-out vdpa/daemon/uvdpad.c,$(wildcard vdpa/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/%.o)
 LIB := $(OUT)/libuvdpa.a
 
@@ -101,13 +101,13 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name nf_$* >$@.tmp && mv $@.tmp $@
 
-$(OUT)/vdpa/nf_bpf.o: $(BPF_SKELS)
+$(OUT)/vdpa/policy/nf_bpf.o: $(BPF_SKELS)
 
 $(UVDPACTL): $(OUT)/tools/uvdpactl.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(UVDPAD): $(OUT)/vdpa/uvdpad.o $(LIB)
+$(UVDPAD): $(OUT)/vdpa/daemon/uvdpad.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -125,7 +125,7 @@ $(OUT)/tools/bench/%: $(OUT)/tools/bench/%.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*.h tools/fuzz/*.h) $(BPF_SKELS)
+$(O)/fuzz/%: tools/fuzz/%.c $(LIB_SRCS) $(wildcard vdpa/*/*.h tools/fuzz/*.h) $(BPF_SKELS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <liburing.h>
 
-#include "blk.h"
+#include "dev/blk.h"
 
 #define T_CAPACITY 256			/* sectors */
 #define T_SIZE (T_CAPACITY * 512ULL)

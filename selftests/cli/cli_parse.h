@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
+#include "daemon/cli.h"
 
 struct parsed {
 	struct cli_opts o;

@@ -20,7 +20,7 @@
 #include <linux/seccomp.h>
 
 #include "kselftest_harness.h"
-#include "nf.h"
+#include "policy/nf.h"
 
 #define US 1000ULL
 #define T0 (1ULL << 40)

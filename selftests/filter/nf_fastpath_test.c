@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "nf.h"
+#include "policy/nf.h"
 
 #define US 1000ULL
 /* A start far from zero: the clock is not assumed to start anywhere. */

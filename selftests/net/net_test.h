@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <liburing.h>
 
-#include "net.h"
+#include "dev/net.h"
 #include "../ring/ring_driver.h"
 
 #define T_DATA (512 * 1024)

@@ -18,7 +18,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
-#include "virtqueue.h"
+#include "ring/virtqueue.h"
 
 #define DRV_IOVA_BASE 0x40000000ULL
 #define DRV_MAX_SEG 64

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "ring_fixture.h"
-#include "vq_log.h"
+#include "ring/vq_log.h"
 
 static const uint32_t lens[] = { 100, 300, 64 };
 

@@ -10,7 +10,7 @@
 
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vdpa_bus.h"
+#include "vduse/vdpa_bus.h"
 
 #define MiB (1024 * 1024)
 

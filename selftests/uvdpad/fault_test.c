@@ -10,7 +10,7 @@
 
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vdpa_bus.h"
+#include "vduse/vdpa_bus.h"
 
 /* dm table, in 512-byte sectors: zeroes, 8 failing sectors at 4 MiB, zeroes. */
 #define ERR_SECTOR 8192

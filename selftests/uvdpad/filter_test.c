@@ -8,7 +8,7 @@
  */
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vdpa_bus.h"
+#include "vduse/vdpa_bus.h"
 
 #define SWAPS 100
 

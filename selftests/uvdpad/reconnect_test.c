@@ -12,8 +12,8 @@
 
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vdpa_bus.h"
-#include "vq_log.h"
+#include "vduse/vdpa_bus.h"
+#include "ring/vq_log.h"
 
 #define KILL_CYCLES 24
 

@@ -32,8 +32,8 @@
 #include <linux/vduse.h>
 
 #include "kselftest_harness.h"
-#include "vdpa_bus.h"
-#include "vdpa_nl.h"
+#include "vduse/vdpa_bus.h"
+#include "vduse/vdpa_nl.h"
 
 #define CONTROL "/dev/vduse/control"
 #define VQ_SIZE 128

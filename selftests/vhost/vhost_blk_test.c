@@ -14,7 +14,7 @@
 
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vdpa_bus.h"
+#include "vduse/vdpa_bus.h"
 #include "vhost_guest.h"
 
 #define MiB (1024 * 1024ULL)

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nf.h"
+#include "policy/nf.h"
 
 #define BATCH 8
 #define RUNS 20000

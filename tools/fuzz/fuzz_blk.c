@@ -14,7 +14,7 @@
 #include <string.h>
 #include <linux/virtio_blk.h>
 
-#include "blk.h"
+#include "dev/blk.h"
 #include "fuzz_input.h"
 
 #define BUF_SIZE 8192

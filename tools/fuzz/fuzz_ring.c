@@ -12,8 +12,8 @@
 #include <string.h>
 #include <linux/virtio_config.h>
 
-#include "virtqueue.h"
-#include "vq_log.h"
+#include "ring/virtqueue.h"
+#include "ring/vq_log.h"
 #include "fuzz_input.h"
 
 #define RW_IOVA 0x10000ULL

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <linux/virtio_config.h>
 
-#include "blk.h"
-#include "log.h"
-#include "vduse_dev.h"
+#include "dev/blk.h"
+#include "util/log.h"
+#include "vduse/vduse_dev.h"
 #include "fuzz_input.h"
 
 #define NR_QUEUES 3

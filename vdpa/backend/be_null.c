@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The null backend: every request succeeds at once and nothing is stored.
+ * Like the kernel's null_blk, reads leave the driver's buffer as it was.
+ * It measures the cost of everything but storage.
+ */
+#include "backend/backend.h"
+
+static void null_close(struct be *be)
+{
+}
+
+static int null_queue(struct be *be, struct io_uring *ring,
+		      const struct be_io *io, uint64_t user_data)
+{
+	return 0;
+}
+
+const struct be_ops be_null_ops = {
+	.name = "null",
+	.open = be_init_fileless,
+	.close = null_close,
+	.attach = be_attach_none,
+	.queue = null_queue,
+};

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tap backend: open or create the tap, set its virtio-net header and
+ * offloads, and watch its link over rtnetlink (libnl).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <linux/virtio_net.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "backend/be_tap.h"
+#include "util/log.h"
+
+#define TUN_DEV "/dev/net/tun"
+#define TAP_FLAGS (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)
+
+/* Interface ioctls (flags, MTU) go through any socket of the namespace. */
+static int tap_ifreq(struct be_tap *t, unsigned long req, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (s < 0)
+		return -errno;
+	strcpy(ifr->ifr_name, t->name);
+	if (ioctl(s, req, ifr))
+		ret = -errno;
+	close(s);
+	return ret;
+}
+
+/* Virtio 1.x headers are 12 bytes, num_buffers included (5.1.6). */
+static int tap_setup(struct be_tap *t)
+{
+	int sz = sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	struct ifreq ifr = { 0 };
+	int ret;
+
+	if (ioctl(t->fd, TUNSETVNETHDRSZ, &sz))
+		return -errno;
+	/* The vnet header is little-endian, as virtio 1.x; a no-op on LE hosts. */
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
+		int on = 1;
+
+		if (ioctl(t->fd, TUNSETVNETLE, &on))
+			return -errno;
+	}
+	if (ioctl(t->fd, TUNSETOFFLOAD, 0))
+		return -errno;
+	t->ifindex = if_nametoindex(t->name);
+	if (!t->ifindex)
+		return -errno;
+	ret = tap_ifreq(t, SIOCGIFFLAGS, &ifr);
+	if (ret)
+		return ret;
+	t->up = ifr.ifr_flags & IFF_UP;
+	return 0;
+}
+
+static void tap_init(struct be_tap *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	t->stop_fd = -1;
+	t->offload_fd = -1;
+}
+
+int be_tap_open(struct be_tap *t, const char *name, unsigned int mtu)
+{
+	struct ifreq ifr = { 0 };
+	int ret;
+
+	tap_init(t);
+	if (strlen(name) >= IFNAMSIZ || !name[0])
+		return -EINVAL;
+	t->created = !if_nametoindex(name);
+	t->fd = open(TUN_DEV, O_RDWR | O_CLOEXEC);
+	if (t->fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	strcpy(ifr.ifr_name, name);
+	ifr.ifr_flags = TAP_FLAGS;
+	if (ioctl(t->fd, TUNSETIFF, &ifr)) {
+		ret = -errno;
+		goto err;
+	}
+	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	if (t->created) {
+		struct ifreq m = { .ifr_mtu = mtu };
+
+		ret = tap_ifreq(t, SIOCSIFMTU, &m);
+		if (ret)
+			goto err;
+	}
+	ret = tap_setup(t);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	close(t->fd);
+	t->fd = -1;
+	return ret;
+}
+
+int be_tap_use_fd(struct be_tap *t, int fd)
+{
+	struct ifreq ifr = { 0 };
+
+	tap_init(t);
+	if (ioctl(fd, TUNGETIFF, &ifr))
+		return errno == EBADF ? -EBADF : -ENOTTY;
+	if ((ifr.ifr_flags & TAP_FLAGS) != TAP_FLAGS)
+		return -EINVAL;
+	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	t->fd = fd;
+	return tap_setup(t);
+}
+
+static unsigned int tap_offload_flags(uint64_t features)
+{
+	unsigned int off = 0;
+
+	if (features & 1ULL << VIRTIO_NET_F_GUEST_CSUM) {
+		off |= TUN_F_CSUM;
+		if (features & 1ULL << VIRTIO_NET_F_GUEST_TSO4)
+			off |= TUN_F_TSO4;
+		if (features & 1ULL << VIRTIO_NET_F_GUEST_TSO6)
+			off |= TUN_F_TSO6;
+	}
+	return off;
+}
+
+static void tap_apply_offload(struct be_tap *t)
+{
+	unsigned int off = __atomic_load_n(&t->offload, __ATOMIC_ACQUIRE);
+
+	if (ioctl(t->fd, TUNSETOFFLOAD, off))
+		log_err("tap %s: cannot set offloads %#x: %s", t->name, off, strerror(errno));
+	else
+		log_debug("tap %s: offloads %#x", t->name, off);
+}
+
+void be_tap_set_offload(struct be_tap *t, uint64_t features)
+{
+	uint64_t one = 1;
+
+	__atomic_store_n(&t->offload, tap_offload_flags(features), __ATOMIC_RELEASE);
+	if (!t->nl) {
+		tap_apply_offload(t);
+		return;
+	}
+	if (write(t->offload_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("tap %s: cannot ask for offloads: %s", t->name, strerror(errno));
+}
+
+static int tap_link_msg(struct nl_msg *msg, void *arg)
+{
+	struct be_tap *t = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct ifinfomsg *ifi;
+	bool up;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return NL_OK;
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return NL_OK;
+	ifi = nlmsg_data(nlh);
+	if ((unsigned int)ifi->ifi_index != t->ifindex)
+		return NL_OK;
+	up = nlh->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP);
+	if (up != t->up) {
+		__atomic_store_n(&t->up, up, __ATOMIC_RELAXED);
+		log_debug("tap %s: link %s", t->name, up ? "up" : "down");
+		t->link_changed(t->arg, up);
+	}
+	return NL_OK;
+}
+
+static void *tap_watch_main(void *arg)
+{
+	struct be_tap *t = arg;
+	struct pollfd fds[3] = {
+		{ .fd = nl_socket_get_fd(t->nl), .events = POLLIN },
+		{ .fd = t->stop_fd, .events = POLLIN },
+		{ .fd = t->offload_fd, .events = POLLIN },
+	};
+	uint64_t n;
+
+	for (;;) {
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("tap %s: link watch: %s", t->name, strerror(errno));
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		if (fds[2].revents & POLLIN && read(t->offload_fd, &n, sizeof(n)) == sizeof(n))
+			tap_apply_offload(t);
+		if (fds[0].revents & POLLIN)
+			nl_recvmsgs_default(t->nl);
+	}
+	return NULL;
+}
+
+int be_tap_watch(struct be_tap *t, void (*cb)(void *arg, bool up), void *arg)
+{
+	struct ifreq ifr = { 0 };
+	int ret;
+
+	t->link_changed = cb;
+	t->arg = arg;
+	t->nl = nl_socket_alloc();
+	if (!t->nl)
+		return -ENOMEM;
+	nl_socket_disable_seq_check(t->nl);
+	nl_socket_modify_cb(t->nl, NL_CB_VALID, NL_CB_CUSTOM, tap_link_msg, t);
+	ret = nl_connect(t->nl, NETLINK_ROUTE);
+	if (!ret)
+		ret = nl_socket_add_membership(t->nl, RTNLGRP_LINK);
+	if (!ret)
+		ret = nl_socket_set_nonblocking(t->nl);
+	if (ret) {
+		ret = -EIO;
+		goto err;
+	}
+	/* Read the state after subscribing, so that no change falls in between. */
+	ret = tap_ifreq(t, SIOCGIFFLAGS, &ifr);
+	if (ret)
+		goto err;
+	t->up = ifr.ifr_flags & IFF_UP;
+	t->stop_fd = eventfd(0, EFD_CLOEXEC);
+	t->offload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->stop_fd < 0 || t->offload_fd < 0) {
+		ret = -errno;
+		goto err_fd;
+	}
+	ret = -pthread_create(&t->thread, NULL, tap_watch_main, t);
+	if (ret)
+		goto err_fd;
+	return 0;
+err_fd:
+	if (t->stop_fd >= 0)
+		close(t->stop_fd);
+	if (t->offload_fd >= 0)
+		close(t->offload_fd);
+	t->stop_fd = -1;
+	t->offload_fd = -1;
+err:
+	nl_socket_free(t->nl);
+	t->nl = NULL;
+	return ret;
+}
+
+void be_tap_unwatch(struct be_tap *t)
+{
+	uint64_t one = 1;
+
+	if (!t->nl)
+		return;
+	if (write(t->stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("tap %s: cannot stop the link watch: %s", t->name, strerror(errno));
+	pthread_join(t->thread, NULL);
+	close(t->stop_fd);
+	close(t->offload_fd);
+	t->stop_fd = -1;
+	t->offload_fd = -1;
+	nl_socket_free(t->nl);
+	t->nl = NULL;
+}
+
+void be_tap_close(struct be_tap *t)
+{
+	be_tap_unwatch(t);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon/ctl.h"
+#include "daemon/ctl_client.h"
+#include "util/log.h"
+#include "uvdpa_ctl.h"
+#include "ring/vq_log.h"
+
+/* A client gets this long to send its request: a stuck one cannot hold the socket. */
+#define REQUEST_TIMEOUT_MS 5000
+#define MAX_WORDS 64
+
+struct ctl {
+	struct ctl_dev *dev;
+	int fd;
+	int stop_fd;
+	pthread_t thread;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* A command: its reply lines go to @out; on error, one line in @err. */
+struct ctl_cmd {
+	const char *name;
+	int (*run)(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
+		   size_t errlen);
+};
+
+int ctl_set_filter(struct ctl_dev *dev, const char *name, const char *path,
+		   char *const *params, unsigned int nr_params, char *err, size_t errlen)
+{
+	struct nf_prog *p = NULL, *old;
+	unsigned int i;
+	int ret;
+
+	if (name && !strcmp(name, NF_BUILTIN_NAME)) {
+		if (nr_params) {
+			snprintf(err, errlen, "the built-in policy has no parameters");
+			return -EINVAL;
+		}
+	} else {
+		ret = nf_prog_load(&p, name, path, dev->nr_queues, err, errlen);
+		if (!ret)
+			ret = nf_prog_set_params(p, params, nr_params, err, errlen);
+		if (ret) {
+			nf_prog_free(p);
+			return ret;
+		}
+	}
+	pthread_mutex_lock(&dev->filter_lock);
+	old = dev->filter;
+	/* Each worker takes it between two loop turns; then none runs the old one. */
+	for (i = 0; i < dev->nr_workers; i++)
+		worker_set_filter(&dev->workers[i], p);
+	dev->filter = p;
+	pthread_mutex_unlock(&dev->filter_lock);
+	nf_prog_free(old);
+	return 0;
+}
+
+static int cmd_filter(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
+		      size_t errlen)
+{
+	const char *name = NULL, *path = NULL;
+	int first, ret;
+
+	if (argc >= 2 && !strcmp(argv[1], "show") && argc == 2) {
+		pthread_mutex_lock(&dev->filter_lock);
+		nf_prog_describe(dev->filter, out);
+		pthread_mutex_unlock(&dev->filter_lock);
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "set")) {
+		if (!strcmp(argv[2], "--object")) {
+			if (argc < 4 || argv[3][0] != '/') {
+				snprintf(err, errlen, "filter set --object needs an absolute path");
+				return -EINVAL;
+			}
+			path = argv[3];
+			first = 4;
+		} else {
+			name = argv[2];
+			first = 3;
+		}
+		ret = ctl_set_filter(dev, name, path, argv + first, argc - first, err, errlen);
+		if (ret)
+			return ret;
+		pthread_mutex_lock(&dev->filter_lock);
+		log_info("%s: filter %s", dev->name, dev->filter ? dev->filter->name :
+			 NF_BUILTIN_NAME);
+		nf_prog_describe(dev->filter, out);
+		pthread_mutex_unlock(&dev->filter_lock);
+		return 0;
+	}
+	snprintf(err, errlen, "usage: filter show | filter set NAME|--object PATH [key=value]...");
+	return -EINVAL;
+}
+
+static const struct {
+	const char *name;
+	size_t offset;
+} stat_fields[] = {
+#define FIELD(f) { #f, offsetof(struct uvdpa_nf_stats, f) }
+	FIELD(kicks), FIELD(completions), FIELD(batches), FIELD(irqs), FIELD(deferred),
+	FIELD(timer_irqs), FIELD(driver_suppressed), FIELD(polls), FIELD(filter_runs),
+	FIELD(filter_ns),
+#undef FIELD
+};
+
+static double per(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / b : 0;
+}
+
+static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
+		     size_t errlen)
+{
+	struct uvdpa_nf_stats s;
+	unsigned int i, j, k;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: stats");
+		return -EINVAL;
+	}
+	for (i = 0; i < dev->nr_workers; i++) {
+		for (j = 0; j < dev->workers[i].nr_queues; j++) {
+			struct wq *q = &dev->workers[i].queues[j];
+
+			nf_vq_stats(&q->nf, &s);
+			fprintf(out, "vq=%u", q->index);
+			for (k = 0; k < sizeof(stat_fields) / sizeof(stat_fields[0]); k++)
+				fprintf(out, " %s=%llu", stat_fields[k].name, (unsigned long long)
+					*(uint64_t *)((char *)&s + stat_fields[k].offset));
+			fprintf(out, " irqs_per_completion=%.4f mean_batch=%.2f "
+				"filter_ns_per_completion=%.1f\n", per(s.irqs, s.completions),
+				per(s.completions, s.batches), per(s.filter_ns, s.completions));
+		}
+	}
+	return 0;
+}
+
+/*
+ * A planned upgrade, as on SIGUSR2: the main thread, which alone takes that
+ * signal, drains the queues and saves the log once this reply is out.
+ */
+static int cmd_upgrade(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
+		       size_t errlen)
+{
+	char path[256];
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: upgrade");
+		return -EINVAL;
+	}
+	if (vq_log_path(dev->name, path, sizeof(path)) || access(path, F_OK)) {
+		snprintf(err, errlen, "no saved state in %s: this daemon cannot hand its device "
+			 "over (it could not create the file at start)", path);
+		return -ENOENT;
+	}
+	fprintf(out, "state=%s\n", path);
+	kill(getpid(), SIGUSR2);
+	return 0;
+}
+
+static const struct ctl_cmd commands[] = {
+	{ "filter", cmd_filter },
+	{ "stats", cmd_stats },
+	{ "upgrade", cmd_upgrade },
+};
+
+/* Split @line at spaces, in place. */
+static int split(char *line, char **words, int max)
+{
+	char *save = NULL, *w;
+	int n = 0;
+
+	for (w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (n == max)
+			return -E2BIG;
+		words[n++] = w;
+	}
+	return n;
+}
+
+static int dispatch(struct ctl_dev *dev, char *line, FILE *out, char *err, size_t errlen)
+{
+	char *words[MAX_WORDS], *end;
+	unsigned long version;
+	unsigned int i;
+	int n = split(line, words, MAX_WORDS);
+
+	if (n < 0) {
+		snprintf(err, errlen, "too many words in the request");
+		return n;
+	}
+	if (n < 3 || strcmp(words[0], UVDPA_CTL_MAGIC)) {
+		snprintf(err, errlen, "not a %s request", UVDPA_CTL_MAGIC);
+		return -EPROTO;
+	}
+	version = strtoul(words[1], &end, 10);
+	if (*end || !version || version > UVDPA_CTL_VERSION) {
+		snprintf(err, errlen, "protocol version %s is unknown to this uvdpad (it speaks "
+			 "up to %d): update uvdpad", words[1], UVDPA_CTL_VERSION);
+		return -EPROTO;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(words[2], commands[i].name))
+			return commands[i].run(dev, n - 2, words + 2, out, err, errlen);
+	snprintf(err, errlen, "unknown command '%s'", words[2]);
+	return -EINVAL;
+}
+
+/* Read one request line, with a deadline: its length, or -errno. */
+static int read_request(int fd, char *line, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+	char *nl;
+
+	while (got + 1 < len) {
+		if (poll(&p, 1, REQUEST_TIMEOUT_MS) <= 0)
+			return -ETIMEDOUT;
+		n = read(fd, line + got, len - 1 - got);
+		if (n <= 0)
+			return n ? -errno : -ECONNRESET;
+		got += n;
+		line[got] = '\0';
+		nl = strchr(line, '\n');
+		if (nl) {
+			*nl = '\0';
+			return nl - line;
+		}
+	}
+	return -E2BIG;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= n;
+	}
+}
+
+static void serve(struct ctl *c, int fd)
+{
+	char line[UVDPA_CTL_LINE_MAX], err[512] = "";
+	char *reply = NULL;
+	size_t reply_len = 0;
+	FILE *out;
+	int ret;
+
+	ret = read_request(fd, line, sizeof(line));
+	if (ret < 0) {
+		if (ret == -E2BIG) {
+			snprintf(line, sizeof(line), "%s request longer than %d bytes\n",
+				 UVDPA_CTL_ERROR, UVDPA_CTL_LINE_MAX);
+			write_all(fd, line, strlen(line));
+		}
+		return;
+	}
+	out = open_memstream(&reply, &reply_len);
+	if (!out)
+		return;
+	ret = dispatch(c->dev, line, out, err, sizeof(err));
+	if (ret)
+		fprintf(out, "%s %s\n", UVDPA_CTL_ERROR, err[0] ? err : strerror(-ret));
+	else
+		fprintf(out, "%s\n", UVDPA_CTL_OK);
+	fclose(out);
+	write_all(fd, reply, reply_len);
+	free(reply);
+}
+
+static void *ctl_main(void *arg)
+{
+	struct ctl *c = arg;
+	struct pollfd p[2] = {
+		{ .fd = c->fd, .events = POLLIN },
+		{ .fd = c->stop_fd, .events = POLLIN },
+	};
+	int fd;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		serve(c, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* A socket file left by a daemon that died: nobody answers on it. */
+static bool stale(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool dead;
+
+	if (fd < 0)
+		return false;
+	dead = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) && errno == ECONNREFUSED;
+	close(fd);
+	return dead;
+}
+
+static int listen_on(struct ctl *c, char *err, size_t errlen)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char dir[sizeof(c->path)];
+	mode_t mask;
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s", c->path);
+	*strrchr(dir, '/') = '\0';
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return ret;
+	}
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", c->path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	/* Only root (the daemon's owner) may steer the device. */
+	mask = umask(0177);
+	ret = bind(c->fd, (struct sockaddr *)&addr, sizeof(addr));
+	if (ret && errno == EADDRINUSE && stale(&addr)) {
+		unlink(c->path);
+		ret = bind(c->fd, (struct sockaddr *)&addr, sizeof(addr));
+	}
+	umask(mask);
+	if (ret) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", c->path,
+			 ret == -EADDRINUSE ? "another uvdpad serves that name" : strerror(-ret));
+		return ret;
+	}
+	if (listen(c->fd, 8)) {
+		ret = -errno;
+		unlink(c->path);
+		snprintf(err, errlen, "cannot listen on %s: %s", c->path, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
+{
+	struct ctl *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->dev = dev;
+	c->fd = -1;
+	c->stop_fd = eventfd(0, EFD_CLOEXEC);
+	ret = c->stop_fd < 0 ? -errno : ctl_socket_path(dev->name, c->path, sizeof(c->path));
+	if (ret)
+		snprintf(err, errlen, "cannot set up the control socket: %s", strerror(-ret));
+	if (!ret)
+		ret = listen_on(c, err, errlen);
+	if (!ret) {
+		ret = -pthread_create(&c->thread, NULL, ctl_main, c);
+		if (ret) {
+			unlink(c->path);
+			snprintf(err, errlen, "cannot start the control thread: %s",
+				 strerror(-ret));
+		}
+	}
+	if (ret) {
+		if (c->fd >= 0)
+			close(c->fd);
+		if (c->stop_fd >= 0)
+			close(c->stop_fd);
+		free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void ctl_stop(struct ctl *c)
+{
+	uint64_t one = 1;
+
+	if (!c)
+		return;
+	if (write(c->stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("control socket: cannot stop its thread: %s", strerror(errno));
+	pthread_join(c->thread, NULL);
+	unlink(c->path);
+	close(c->fd);
+	close(c->stop_fd);
+	free(c);
+}

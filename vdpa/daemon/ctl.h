@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's control socket (uapi/uvdpa_ctl.h): a thread that answers one
+ * request per connection from a table of commands. Adding a command is one
+ * handler and one line in that table (ctl.c).
+ */
+#ifndef UVDPA_CTL_H
+#define UVDPA_CTL_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "policy/nf.h"
+#include "worker/worker.h"
+
+/* What the commands act on: one device and the workers serving it. */
+struct ctl_dev {
+	const char *name;
+	struct worker *workers;
+	unsigned int nr_workers;
+	unsigned int nr_queues;
+	/* The filter every queue follows (NULL: built-in); swapped under lock. */
+	struct nf_prog *filter;
+	pthread_mutex_t filter_lock;
+};
+
+struct ctl;
+
+/*
+ * Load a filter (shipped @name, NF_BUILTIN_NAME, or object @path) with @params ("key=value")
+ * and hand every queue of @dev to it; the previous one is freed once no
+ * worker uses it. On failure @dev keeps its filter, and @err says why.
+ */
+int ctl_set_filter(struct ctl_dev *dev, const char *name, const char *path,
+		   char *const *params, unsigned int nr_params, char *err, size_t errlen);
+
+/* Listen on UVDPA_CTL_DIR/NAME.sock and serve @dev until ctl_stop(). */
+int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen);
+void ctl_stop(struct ctl *c);
+
+#endif

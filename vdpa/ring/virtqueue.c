@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Layout-independent part of the virtqueue engine: setup, in-flight
+ * tracking, the in-order check and restart state.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <linux/virtio_config.h>
+
+#include "ring/vq_internal.h"
+
+static bool has_feature(const struct vq_config *cfg, unsigned int bit)
+{
+	return cfg->features & (1ULL << bit);
+}
+
+int vq_map_area(const struct vq *vq, uint64_t iova, uint64_t size,
+		unsigned int access, void **hva)
+{
+	uint64_t mapped;
+	int err;
+
+	err = vq->xlate.translate(vq->xlate.ctx, iova, size, access, hva,
+				  &mapped);
+	if (err)
+		return err;
+	return mapped == size ? 0 : -EFAULT;
+}
+
+static int map_rings(struct vq *vq, const struct vq_config *cfg)
+{
+	uint64_t n = cfg->num;
+	int err;
+
+	/* Alignments and sizes: spec 2.7 (split) and 2.8.10.1 (packed). */
+	if (vq->packed) {
+		if (cfg->desc_addr % 16 || cfg->driver_addr % 4 ||
+		    cfg->device_addr % 4)
+			return -EINVAL;
+		err = vq_map_area(vq, cfg->desc_addr, 16 * n,
+				  IOVA_READ | IOVA_WRITE,
+				  (void **)&vq->pk.desc);
+		if (!err)
+			err = vq_map_area(vq, cfg->driver_addr, 4, IOVA_READ,
+					  (void **)&vq->pk.driver);
+		if (!err)
+			err = vq_map_area(vq, cfg->device_addr, 4, IOVA_WRITE,
+					  (void **)&vq->pk.device);
+		return err;
+	}
+	if (cfg->desc_addr % 16 || cfg->driver_addr % 2 ||
+	    cfg->device_addr % 4)
+		return -EINVAL;
+	err = vq_map_area(vq, cfg->desc_addr, 16 * n, IOVA_READ,
+			  (void **)&vq->split.desc);
+	if (!err)
+		err = vq_map_area(vq, cfg->driver_addr, 6 + 2 * n, IOVA_READ,
+				  (void **)&vq->split.avail);
+	if (!err)
+		err = vq_map_area(vq, cfg->device_addr, 6 + 8 * n,
+				  IOVA_READ | IOVA_WRITE,
+				  (void **)&vq->split.used);
+	return err;
+}
+
+int vq_init(struct vq *vq, const struct vq_config *cfg,
+	    const struct iova_xlate *xlate)
+{
+	int err;
+
+	memset(vq, 0, sizeof(*vq));
+	vq->packed = has_feature(cfg, VIRTIO_F_RING_PACKED);
+	if (!cfg->num || cfg->num > VQ_MAX_SIZE ||
+	    (!vq->packed && (cfg->num & (cfg->num - 1))))
+		return -EINVAL;
+	vq->num = cfg->num;
+	vq->event_idx = has_feature(cfg, VIRTIO_RING_F_EVENT_IDX);
+	vq->indirect = has_feature(cfg, VIRTIO_RING_F_INDIRECT_DESC);
+	vq->in_order = has_feature(cfg, VIRTIO_F_IN_ORDER);
+	vq->xlate = *xlate;
+	vq->avail_wrap = true;
+	vq->used_wrap = true;
+	vq->signalled_wrap = true;
+	err = map_rings(vq, cfg);
+	if (err)
+		return err;
+	vq->inflight = calloc((vq->num + 63) / 64, sizeof(*vq->inflight));
+	if (vq->in_order)
+		vq->order = calloc(vq->num, sizeof(*vq->order));
+	if (!vq->inflight || (vq->in_order && !vq->order)) {
+		vq_fini(vq);
+		return -ENOMEM;
+	}
+	vq_enable_notify(vq);
+	return 0;
+}
+
+void vq_fini(struct vq *vq)
+{
+	free(vq->inflight);
+	free(vq->order);
+	vq->inflight = NULL;
+	vq->order = NULL;
+}
+
+static bool test_inflight(const struct vq *vq, uint16_t id)
+{
+	return vq->inflight[id / 64] & (1ULL << (id % 64));
+}
+
+int vq_take(struct vq *vq, uint16_t id, uint32_t token)
+{
+	if (id >= vq->num)
+		return -ERANGE;
+	if (test_inflight(vq, id))
+		return -EEXIST;
+	vq->inflight[id / 64] |= 1ULL << (id % 64);
+	vq->inflight_count++;
+	if (vq->in_order) {
+		vq->order[vq->pop_seq] = token;
+		if (++vq->pop_seq == vq->num)
+			vq->pop_seq = 0;
+	}
+	return 0;
+}
+
+int vq_pop(struct vq *vq, struct vq_chain *chain)
+{
+	int ret;
+
+	if (vq->error)
+		return vq->error;
+	chain->out_num = 0;
+	chain->in_num = 0;
+	chain->out_len = 0;
+	chain->in_len = 0;
+	ret = vq->packed ? vq_packed_pop(vq, chain) : vq_split_pop(vq, chain);
+	if (ret < 0)
+		vq->error = ret;
+	return ret;
+}
+
+int vq_push(struct vq *vq, uint32_t token, uint32_t len)
+{
+	uint16_t id = token & 0xffff;
+	uint16_t count = token >> 16;
+
+	if (vq->error)
+		return vq->error;
+	if (id >= vq->num || !test_inflight(vq, id) ||
+	    (vq->packed && (!count || count > vq->num)))
+		return -ENOENT;
+	if (vq->in_order) {
+		if (vq->order[vq->push_seq] != token)
+			return -EINVAL;
+		if (++vq->push_seq == vq->num)
+			vq->push_seq = 0;
+	}
+	vq->inflight[id / 64] &= ~(1ULL << (id % 64));
+	vq->inflight_count--;
+	if (vq->packed)
+		vq_packed_push(vq, id, count, len);
+	else
+		vq_split_push(vq, id, len);
+	return 0;
+}
+
+void vq_publish(struct vq *vq)
+{
+	if (!vq->staged)
+		return;
+	if (vq->packed)
+		vq_packed_publish(vq);
+	else
+		vq_split_publish(vq);
+	vq->staged = 0;
+}
+
+bool vq_need_interrupt(struct vq *vq)
+{
+	if (vq->error)
+		return false;
+	vq_publish(vq);
+	return vq->packed ? vq_packed_need_interrupt(vq) :
+			    vq_split_need_interrupt(vq);
+}
+
+void vq_disable_notify(struct vq *vq)
+{
+	vq->notify = false;
+	if (vq->error)
+		return;
+	if (vq->packed)
+		vq_packed_disable_notify(vq);
+	else
+		vq_split_disable_notify(vq);
+}
+
+int vq_enable_notify(struct vq *vq)
+{
+	vq->notify = true;
+	if (vq->error)
+		return vq->error;
+	return vq->packed ? vq_packed_enable_notify(vq) :
+			    vq_split_enable_notify(vq);
+}
+
+int vq_error(const struct vq *vq)
+{
+	return vq->error;
+}
+
+void vq_get_state(const struct vq *vq, struct vq_state *state)
+{
+	state->avail_idx = vq->last_avail;
+	state->avail_wrap = vq->avail_wrap;
+	state->used_idx = vq->used_idx;
+	state->used_wrap = vq->used_wrap;
+}
+
+int vq_set_state(struct vq *vq, const struct vq_state *state)
+{
+	if (vq->error)
+		return vq->error;
+	if (vq->packed) {
+		if (state->avail_idx >= vq->num || state->used_idx >= vq->num)
+			return -EINVAL;
+		vq->avail_wrap = state->avail_wrap;
+		vq->used_idx = state->used_idx;
+		vq->used_wrap = state->used_wrap;
+	} else {
+		/*
+		 * The used index lives in ring memory the device wrote last,
+		 * which is what vhost reads back on start as well.
+		 */
+		vq->used_idx = vq_ld16(&vq->split.used->idx);
+	}
+	vq->last_avail = state->avail_idx;
+	vq->avail_shadow = state->avail_idx;
+	vq->signalled = vq->used_idx;
+	vq->signalled_wrap = vq->used_wrap;
+	vq->since_signal = 0;
+	vq->staged = 0;
+	vq->event_valid = false;
+	memset(vq->inflight, 0, (vq->num + 63) / 64 * sizeof(*vq->inflight));
+	vq->inflight_count = 0;
+	vq->pop_seq = 0;
+	vq->push_seq = 0;
+	if (vq->notify)
+		vq_enable_notify(vq);
+	return 0;
+}
+
+int vq_pop_id(struct vq *vq, uint16_t id, struct vq_chain *chain)
+{
+	int ret;
+
+	if (vq->error)
+		return vq->error;
+	if (vq->packed)
+		return -EOPNOTSUPP;
+	chain->out_num = 0;
+	chain->in_num = 0;
+	chain->out_len = 0;
+	chain->in_len = 0;
+	ret = vq_split_pop_id(vq, id, chain);
+	if (ret < 0)
+		vq->error = ret;
+	return ret;
+}
+
+int vq_avail_id(struct vq *vq, uint16_t idx)
+{
+	return vq->packed ? -EOPNOTSUPP : vq_split_avail_id(vq, idx);
+}
+
+int vq_used_id(struct vq *vq, uint16_t idx)
+{
+	return vq->packed ? -EOPNOTSUPP : vq_split_used_id(vq, idx);
+}
+
+bool vq_inflight(const struct vq *vq, uint16_t id)
+{
+	return id < vq->num && test_inflight(vq, id);
+}
+
+unsigned int vq_inflight_count(const struct vq *vq)
+{
+	return vq->inflight_count;
+}
+
+unsigned int vq_size(const struct vq *vq)
+{
+	return vq->num;
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The packed virtqueue, device side (virtio 1.x spec section 2.8). */
+#include "ring/vq_internal.h"
+
+#define F_AVAIL (1 << VRING_PACKED_DESC_F_AVAIL)
+#define F_USED (1 << VRING_PACKED_DESC_F_USED)
+#define WRAP_SHIFT VRING_PACKED_EVENT_F_WRAP_CTR
+
+/* 2.8.1: available when AVAIL matches the wrap counter and USED does not. */
+static bool is_avail(uint16_t flags, bool wrap)
+{
+	return !!(flags & F_AVAIL) == wrap && !!(flags & F_USED) != wrap;
+}
+
+/*
+ * The acquire pairs with the driver's release of the head descriptor's
+ * flags, written after the rest of the chain (2.8.6).
+ */
+static bool head_avail(const struct vq *vq)
+{
+	return is_avail(vq_ld16_acquire(&vq->pk.desc[vq->last_avail].flags),
+			vq->avail_wrap);
+}
+
+/*
+ * Point the device event offset at the next position and look again; the
+ * full fence pairs with the driver's between making a descriptor available
+ * and reading the device event structure (2.8.10).
+ */
+static int arm_and_recheck(struct vq *vq)
+{
+	uint16_t off_wrap = vq->last_avail | vq->avail_wrap << WRAP_SHIFT;
+
+	if (vq->event_valid && vq->event_written == off_wrap)
+		return 0;
+	vq_st16(&vq->pk.device->off_wrap, off_wrap);
+	vq->event_written = off_wrap;
+	vq->event_valid = true;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return head_avail(vq);
+}
+
+static int walk_indirect(struct vq *vq, const struct vq_desc *d,
+			 struct vq_chain *c)
+{
+	const struct vring_packed_desc *table;
+	struct vq_desc e;
+	bool writing = false;
+	uint32_t i, n;
+	int err;
+
+	if (!d->len || d->len % sizeof(*table))
+		return -EBADMSG;
+	n = d->len / sizeof(*table);
+	if (n > vq->num)
+		return -E2BIG;
+	err = vq_map_area(vq, d->addr, d->len, IOVA_READ, (void **)&table);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		vq_read_packed_desc(&table[i], &e);
+		/*
+		 * 2.8.7 makes INDIRECT reserved here; a driver setting it
+		 * asks for nesting, which no device supports.
+		 */
+		if (e.flags & VRING_DESC_F_INDIRECT)
+			return -EMLINK;
+		if (e.flags & VRING_DESC_F_WRITE)
+			writing = true;
+		else if (writing)
+			return -EILSEQ;
+		err = vq_chain_add(vq, c, e.addr, e.len, writing);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Returns the number of ring descriptors the chain takes, or -errno. */
+static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id)
+{
+	uint16_t i = vq->last_avail;
+	bool writing = false;
+	struct vq_desc d;
+	unsigned int n;
+	int err;
+
+	for (n = 1; ; n++) {
+		/* Walking every slot and coming back to the head. */
+		if (n > vq->num)
+			return -E2BIG;
+		vq_read_packed_desc(&vq->pk.desc[i], &d);
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			/*
+			 * 2.8.7: needs the feature, never with NEXT, and a
+			 * list holds descriptors of one type only.
+			 */
+			if (!vq->indirect || (d.flags & VRING_DESC_F_NEXT) ||
+			    n > 1)
+				return -EINVAL;
+			err = walk_indirect(vq, &d, c);
+			if (err)
+				return err;
+			break;
+		}
+		if (d.flags & VRING_DESC_F_WRITE)
+			writing = true;
+		else if (writing)
+			return -EILSEQ;
+		err = vq_chain_add(vq, c, d.addr, d.len, writing);
+		if (err)
+			return err;
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			break;
+		if (++i == vq->num)
+			i = 0;
+	}
+	/* 2.8.6: the buffer ID is in the last descriptor of the list. */
+	*id = d.id;
+	return n;
+}
+
+int vq_packed_pop(struct vq *vq, struct vq_chain *c)
+{
+	uint16_t id = 0;
+	uint32_t token;
+	int n, err;
+
+	if (!head_avail(vq)) {
+		if (!vq->notify || !vq->event_idx)
+			return 0;
+		err = arm_and_recheck(vq);
+		if (err <= 0)
+			return err;
+	}
+	n = walk(vq, c, &id);
+	if (n < 0)
+		return n;
+	token = id | (uint32_t)n << 16;
+	err = vq_take(vq, id, token);
+	if (err)
+		return err;
+	c->id = id;
+	c->token = token;
+	vq->last_avail += n;
+	if (vq->last_avail >= vq->num) {
+		vq->last_avail -= vq->num;
+		vq->avail_wrap = !vq->avail_wrap;
+	}
+	return 1;
+}
+
+/*
+ * 2.8.6: one used descriptor per chain, at the next used position, which
+ * then skips over every descriptor the chain took. The first staged
+ * descriptor's flags are held back for vq_packed_publish().
+ */
+void vq_packed_push(struct vq *vq, uint16_t id, uint16_t count, uint32_t len)
+{
+	struct vring_packed_desc *d = &vq->pk.desc[vq->used_idx];
+	uint16_t flags = vq->used_wrap ? F_AVAIL | F_USED : 0;
+
+	/* 2.8.4: WRITE in a used descriptor says len is meaningful. */
+	if (len)
+		flags |= VRING_DESC_F_WRITE;
+	vq_st16(&d->id, id);
+	vq_st32(&d->len, len);
+	if (vq->staged)
+		vq_st16(&d->flags, flags);
+	else {
+		vq->staged_head = vq->used_idx;
+		vq->staged_flags = flags;
+	}
+	vq->staged++;
+	vq->since_signal += count;
+	vq->used_idx += count;
+	if (vq->used_idx >= vq->num) {
+		vq->used_idx -= vq->num;
+		vq->used_wrap = !vq->used_wrap;
+	}
+}
+
+/*
+ * The driver polls only the next position, the first staged descriptor:
+ * releasing its flags last publishes the whole batch (2.8.21, multi-buffer).
+ */
+void vq_packed_publish(struct vq *vq)
+{
+	vq_st16_release(&vq->pk.desc[vq->staged_head].flags,
+			vq->staged_flags);
+}
+
+bool vq_packed_need_interrupt(struct vq *vq)
+{
+	uint16_t old = vq->signalled;
+	bool old_wrap = vq->signalled_wrap;
+	uint32_t since = vq->since_signal;
+	uint16_t flags, off_wrap;
+	int o, e;
+
+	vq->signalled = vq->used_idx;
+	vq->signalled_wrap = vq->used_wrap;
+	vq->since_signal = 0;
+	if (!since)
+		return false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = vq_ld16(&vq->pk.driver->flags) & 3;
+	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
+		return false;
+	if (flags != VRING_PACKED_EVENT_FLAG_DESC || !vq->event_idx)
+		return true;
+	/* A lap or more since the last check: positions are ambiguous. */
+	if (since >= vq->num)
+		return true;
+	/*
+	 * Put the old position and the event offset on one line with the
+	 * new position: an older wrap counter means the previous lap.
+	 */
+	off_wrap = vq_ld16(&vq->pk.driver->off_wrap);
+	o = old - (old_wrap != vq->used_wrap ? vq->num : 0);
+	e = (off_wrap & 0x7fff) -
+	    (!!(off_wrap >> WRAP_SHIFT) != vq->used_wrap ? vq->num : 0);
+	return vring_need_event((uint16_t)e, vq->used_idx, (uint16_t)o);
+}
+
+void vq_packed_disable_notify(struct vq *vq)
+{
+	vq_st16(&vq->pk.device->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
+}
+
+int vq_packed_enable_notify(struct vq *vq)
+{
+	if (vq->event_idx) {
+		uint16_t off_wrap = vq->last_avail |
+				    vq->avail_wrap << WRAP_SHIFT;
+
+		vq_st16(&vq->pk.device->off_wrap, off_wrap);
+		vq->event_written = off_wrap;
+		vq->event_valid = true;
+		vq_st16(&vq->pk.device->flags, VRING_PACKED_EVENT_FLAG_DESC);
+	} else {
+		vq_st16(&vq->pk.device->flags, VRING_PACKED_EVENT_FLAG_ENABLE);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return head_avail(vq);
+}

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <linux/virtio_config.h>
+
+#include "util/log.h"
+#include "vduse/vdpa_bus.h"
+#include "vduse/vduse_dev.h"
+
+#define CONTROL "/dev/vduse/control"
+
+static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
+{
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	d->stop_fd = -1;
+	d->bounce_fd = -1;
+	d->enable_fd = -1;
+	if (strlen(p->name) >= sizeof(d->name) || !p->name[0])
+		return -EINVAL;
+	strcpy(d->name, p->name);
+	d->nr_queues = p->nr_queues;
+	d->queue_size = p->queue_size;
+	d->umem_wanted = p->umem;
+	d->umem_ready = p->umem_ready;
+	d->umem_arg = p->umem_arg;
+	d->log = p->log;
+	return 0;
+}
+
+int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
+{
+	struct vduse_dev_config *cfg;
+	__u64 api = 0;
+	char path[VDUSE_NAME_MAX + 16];
+	unsigned int i;
+	int ret;
+
+	ret = dev_init(d, p);
+	if (ret)
+		return ret;
+
+	d->ctl_fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	if (d->ctl_fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	if (ioctl(d->ctl_fd, VDUSE_SET_API_VERSION, &api)) {
+		ret = -errno;
+		goto err_ctl;
+	}
+	cfg = calloc(1, sizeof(*cfg) + p->config_size);
+	if (!cfg) {
+		ret = -ENOMEM;
+		goto err_ctl;
+	}
+	strcpy(cfg->name, p->name);
+	cfg->device_id = p->device_id;
+	cfg->vendor_id = 0;
+	cfg->features = p->features;
+	cfg->vq_num = p->nr_queues;
+	cfg->vq_align = 4096;
+	cfg->config_size = p->config_size;
+	memcpy(cfg->config, p->config, p->config_size);
+	ret = ioctl(d->ctl_fd, VDUSE_CREATE_DEV, cfg) ? -errno : 0;
+	free(cfg);
+	if (ret)
+		goto err_ctl;
+
+	snprintf(path, sizeof(path), "/dev/vduse/%s", p->name);
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		ret = -errno;
+		goto err_dev;
+	}
+	for (i = 0; i < p->nr_queues; i++) {
+		struct vduse_vq_config vq = { .index = i, .max_size = p->queue_size };
+
+		if (ioctl(d->fd, VDUSE_VQ_SETUP, &vq)) {
+			ret = -errno;
+			goto err_fd;
+		}
+	}
+	return 0;
+err_fd:
+	close(d->fd);
+	d->fd = -1;
+err_dev:
+	ioctl(d->ctl_fd, VDUSE_DESTROY_DEV, d->name);
+err_ctl:
+	close(d->ctl_fd);
+	d->ctl_fd = -1;
+	return ret;
+}
+
+int vduse_dev_open(struct vduse_dev *d, const struct vduse_dev_params *p)
+{
+	char path[VDUSE_NAME_MAX + 16];
+	int ret = dev_init(d, p);
+
+	if (ret)
+		return ret;
+	/* Kept to destroy the device when this daemon ends it for good. */
+	d->ctl_fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	if (d->ctl_fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	snprintf(path, sizeof(path), "/dev/vduse/%s", p->name);
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		ret = -errno;
+		close(d->ctl_fd);
+		d->ctl_fd = -1;
+		return ret;
+	}
+	d->resume = true;
+	return 0;
+}
+
+static struct wq *find_queue(struct vduse_dev *d, unsigned int index)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		if (index >= w->queues[0].index && index < w->queues[0].index + w->nr_queues)
+			return &w->queues[index - w->queues[0].index];
+	}
+	return NULL;
+}
+
+static void workers_call(struct vduse_dev *d, enum worker_cmd cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++)
+		worker_call(&d->workers[i], cmd);
+}
+
+struct wq *vduse_dev_queue(struct vduse_dev *d, unsigned int index)
+{
+	return find_queue(d, index);
+}
+
+void vduse_dev_workers_call(struct vduse_dev *d, enum worker_cmd cmd)
+{
+	workers_call(d, cmd);
+}
+
+/*
+ * VDUSE creates the bounce buffer at the driver's first streaming DMA
+ * mapping and keeps it until the device is destroyed. When a worker first
+ * maps it (iotlb.bounce_fd), stop the queues and try once to back it with
+ * our memory; the kernel copies the pages in use over. Without it, the
+ * kernel's bounce pages stay mapped through VDUSE_IOTLB_GET_FD.
+ */
+static void umem_register(struct vduse_dev *d)
+{
+	struct vduse_iova_info info = { .start = 0, .last = 0 };
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct vduse_iova_umem um = { 0 };
+	bool fixed = true;
+	unsigned int i;
+	size_t size;
+	void *mem;
+	int ret;
+
+	if (d->umem_tried)
+		return;
+	d->umem_tried = true;
+	if (ioctl(d->fd, VDUSE_IOTLB_GET_INFO, &info) || info.start ||
+	    !(info.capability & VDUSE_IOVA_CAP_UMEM)) {
+		log_debug("bounce buffer: the kernel's (no VDUSE_IOVA_CAP_UMEM)");
+		return;
+	}
+	size = info.last + 1;
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED)
+		return;
+	/* VDUSE pins the pages against RLIMIT_MEMLOCK, even for root. */
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		log_debug("bounce buffer: cannot lift RLIMIT_MEMLOCK: %s", strerror(errno));
+	um.uaddr = (uintptr_t)mem;
+	um.size = size;
+	if (ioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um)) {
+		log_debug("bounce buffer: VDUSE_IOTLB_REG_UMEM: %s", strerror(errno));
+		munmap(mem, size);
+		return;
+	}
+	d->umem = (struct iovec){ .iov_base = mem, .iov_len = size };
+	for (i = 0; i < d->nr_workers; i++) {
+		ret = worker_set_umem(&d->workers[i], mem, size);
+		/* Without fixed buffers, I/O on the bounce buffer still works. */
+		if (ret) {
+			fixed = false;
+			log_debug("bounce buffer: io_uring fixed buffer: %s", strerror(-ret));
+		}
+	}
+	if (fixed && d->umem_ready)
+		d->umem_ready(d->umem_arg, &d->umem);
+	log_debug("bounce buffer: %zu bytes of our own, %s", size,
+		  fixed ? "a fixed buffer on every ring" : "no fixed buffers");
+}
+
+/*
+ * Only the kernel's own virtio driver (virtio_vdpa) does streaming DMA
+ * through the bounce buffer; a VM's driver on vhost_vdpa has its memory at
+ * those IOVAs. The vdpa device carries the VDUSE device's name.
+ */
+static bool bounce_in_use(struct vduse_dev *d)
+{
+	char driver[32];
+
+	return vdpa_bus_driver(d->name, driver, sizeof(driver)) || strcmp(driver, "vhost_vdpa");
+}
+
+/* Take queue @i as the driver set it up (@info): only while its worker is stopped. */
+static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse_vq_info *info)
+{
+	struct wq *q = find_queue(d, i);
+	bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
+
+	q->cfg = (struct vq_config){
+		.features = d->driver_features,
+		.num = info->num,
+		.desc_addr = info->desc_addr,
+		.driver_addr = info->driver_addr,
+		.device_addr = info->device_addr,
+	};
+	if (packed) {
+		q->state = (struct vq_state){
+			.avail_idx = info->packed.last_avail_idx,
+			.avail_wrap = info->packed.last_avail_counter,
+			.used_idx = info->packed.last_used_idx,
+			.used_wrap = info->packed.last_used_counter,
+		};
+	} else {
+		q->state = (struct vq_state){ .avail_idx = info->split.avail_index };
+	}
+	if (d->log)
+		vq_log_reset(vq_log_queue(d->log, i), &q->cfg, &q->state);
+	log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info->num,
+		  packed ? "packed" : "split", (unsigned long long)info->desc_addr);
+}
+
+/* DRIVER_OK: read what the driver set up and hand each ready queue to its worker. */
+static void queues_start(struct vduse_dev *d, uint8_t status)
+{
+	bool bounce = bounce_in_use(d);
+	unsigned int i;
+
+	if (ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->driver_features))
+		log_err("cannot read the negotiated features: %s", strerror(errno));
+	for (i = 0; i < d->nr_workers; i++)
+		iotlb_use_umem(&d->workers[i].tlb, bounce);
+	for (i = 0; i < d->nr_queues; i++) {
+		struct vduse_vq_info info = { .index = i };
+		struct wq *q = find_queue(d, i);
+		struct vduse_vq_eventfd kick = { .index = i };
+
+		q->cfg.num = 0;
+		if (d->log)
+			vq_log_reset(vq_log_queue(d->log, i), NULL, NULL);
+		/*
+		 * The kernel drops the kick eventfd on every reset. A queue the
+		 * driver enables only after DRIVER_OK gets it too: its first
+		 * kick is how we learn of it (VDUSE sends no message).
+		 */
+		kick.fd = q->kick_fd;
+		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick)) {
+			log_err("queue %u: cannot set its kick eventfd: %s", i, strerror(errno));
+			continue;
+		}
+		if (ioctl(d->fd, VDUSE_VQ_GET_INFO, &info)) {
+			log_err("queue %u: cannot read its setup: %s", i, strerror(errno));
+			continue;
+		}
+		if (info.ready)
+			queue_config(d, i, &info);
+	}
+	/* Logged before the first pop, so that a new daemon resumes rather than restarts. */
+	if (d->log)
+		vq_log_set_status(d->log, status, d->driver_features);
+	workers_call(d, WORKER_START);
+}
+
+/*
+ * A kick at a queue that was not ready at DRIVER_OK: QEMU's virtio-net over
+ * vhost-vdpa enables its queues only after it. Start the ones now enabled.
+ */
+static void queues_enabled(struct vduse_dev *d)
+{
+	struct vduse_vq_info info[d->nr_queues];
+	bool any = false;
+	unsigned int i;
+
+	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	for (i = 0; i < d->nr_queues; i++) {
+		info[i] = (struct vduse_vq_info){ .index = i };
+		if (!find_queue(d, i)->cfg.num && !ioctl(d->fd, VDUSE_VQ_GET_INFO, &info[i]) &&
+		    info[i].ready)
+			any = true;
+		else
+			info[i].ready = 0;
+	}
+	if (!any)
+		return;
+	workers_call(d, WORKER_STOP);
+	for (i = 0; i < d->nr_queues; i++)
+		if (info[i].ready)
+			queue_config(d, i, &info[i]);
+	workers_call(d, WORKER_START);
+}
+
+static void invalidate(struct vduse_dev *d, uint64_t start, uint64_t last)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++)
+		iotlb_invalidate(&d->workers[i].tlb, start, last);
+}
+
+static void set_status(struct vduse_dev *d, uint8_t status)
+{
+	bool was_ok = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+	bool ok = status & VIRTIO_CONFIG_S_DRIVER_OK;
+
+	log_debug("status %#x -> %#x", d->status, status);
+	if (ok && !was_ok)
+		queues_start(d, status);
+	else if (!ok && was_ok)
+		/* Before the answer: the kernel frees the rings once we reply. */
+		workers_call(d, WORKER_STOP);
+	/*
+	 * The kernel frees coherent (ring) memory without an IOTLB update
+	 * message, and the next driver may get the same IOVAs with other
+	 * pages: drop every mapping on reset.
+	 */
+	if (!status) {
+		invalidate(d, 0, UINT64_MAX);
+		atomic_store(&d->driver_error, false);
+	}
+	d->status = status;
+	if (d->log)
+		vq_log_set_status(d->log, status, ok ? d->driver_features : 0);
+}
+
+static void update_iotlb(struct vduse_dev *d, uint64_t start, uint64_t last)
+{
+	bool running = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+
+	log_debug("iotlb update [%#llx, %#llx]", (unsigned long long)start,
+		  (unsigned long long)last);
+	/* Workers hold pointers into the mappings only while they run. */
+	if (running)
+		workers_call(d, WORKER_STOP);
+	invalidate(d, start, last);
+	if (running)
+		workers_call(d, WORKER_START);
+}
+
+static void vq_state_of(struct vduse_dev *d, struct vduse_vq_state *s)
+{
+	struct wq *q = find_queue(d, s->index);
+	bool running = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+
+	if (!q)
+		return;
+	/* A stopped queue's state is current; a running one is stopped and restarted for it. */
+	if (running) {
+		workers_call(d, WORKER_STOP);
+		workers_call(d, WORKER_START);
+	}
+	if (d->driver_features & (1ULL << VIRTIO_F_RING_PACKED)) {
+		s->packed.last_avail_idx = q->state.avail_idx;
+		s->packed.last_avail_counter = q->state.avail_wrap;
+		s->packed.last_used_idx = q->state.used_idx;
+		s->packed.last_used_counter = q->state.used_wrap;
+	} else {
+		s->split.avail_index = q->state.avail_idx;
+	}
+}
+
+void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
+			struct vduse_dev_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->request_id = req->request_id;
+	resp->result = VDUSE_REQ_RESULT_OK;
+	switch (req->type) {
+	case VDUSE_GET_VQ_STATE:
+		resp->vq_state.index = req->vq_state.index;
+		vq_state_of(d, &resp->vq_state);
+		break;
+	case VDUSE_SET_STATUS:
+		set_status(d, req->s.status);
+		break;
+	case VDUSE_UPDATE_IOTLB:
+		update_iotlb(d, req->iova.start, req->iova.last);
+		break;
+	default:
+		resp->result = VDUSE_REQ_RESULT_FAILED;
+		break;
+	}
+}
+
+static int handle(struct vduse_dev *d)
+{
+	struct vduse_dev_request req;
+	struct vduse_dev_response resp;
+	ssize_t n = read(d->fd, &req, sizeof(req));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n != sizeof(req))
+		return -EIO;
+	vduse_dev_dispatch(d, &req, &resp);
+	if (write(d->fd, &resp, sizeof(resp)) != sizeof(resp))
+		return -errno;
+	return 0;
+}
+
+static void *control_main(void *arg)
+{
+	struct vduse_dev *d = arg;
+	struct pollfd fds[4] = {
+		{ .fd = d->fd, .events = POLLIN },
+		{ .fd = d->stop_fd, .events = POLLIN },
+		{ .fd = d->bounce_fd, .events = POLLIN },
+		{ .fd = d->enable_fd, .events = POLLIN },
+	};
+	uint64_t n;
+	int ret;
+
+	for (;;) {
+		if (poll(fds, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("control: poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		if (fds[2].revents & POLLIN && read(d->bounce_fd, &n, sizeof(n)) == sizeof(n) &&
+		    d->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+			workers_call(d, WORKER_STOP);
+			umem_register(d);
+			workers_call(d, WORKER_START);
+		}
+		if (fds[3].revents & POLLIN && read(d->enable_fd, &n, sizeof(n)) == sizeof(n))
+			queues_enabled(d);
+		if (fds[0].revents & POLLIN) {
+			ret = handle(d);
+			if (ret) {
+				log_err("control: message from the kernel: %s", strerror(-ret));
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
+{
+	unsigned int i;
+	int ret;
+
+	d->workers = workers;
+	d->nr_workers = nr;
+	for (i = 0; i < nr; i++)
+		workers[i].driver_error = &d->driver_error;
+	d->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (d->stop_fd < 0)
+		return -errno;
+	d->enable_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->enable_fd < 0)
+		return -errno;
+	for (i = 0; i < nr; i++)
+		workers[i].enable_fd = d->enable_fd;
+	if (d->umem_wanted) {
+		d->bounce_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (d->bounce_fd < 0)
+			return -errno;
+		for (i = 0; i < nr; i++)
+			workers[i].tlb.bounce_fd = d->bounce_fd;
+	}
+	for (i = 0; d->log && i < d->nr_queues; i++)
+		find_queue(d, i)->log = vq_log_queue(d->log, i);
+	if (d->resume) {
+		/* Before any message: the kernel re-sends those left unanswered. */
+		ret = vduse_dev_resume(d);
+		if (ret)
+			return ret;
+	}
+	ret = -pthread_create(&d->thread, NULL, control_main, d);
+	if (ret)
+		return ret;
+	d->running = true;
+	return 0;
+}
+
+void vduse_dev_stop(struct vduse_dev *d)
+{
+	uint64_t one = 1;
+
+	if (!d->running)
+		return;
+	if (write(d->stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("control: cannot stop: %s", strerror(errno));
+	pthread_join(d->thread, NULL);
+	d->running = false;
+	if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		workers_call(d, WORKER_STOP);
+	close(d->stop_fd);
+	d->stop_fd = -1;
+	close(d->enable_fd);
+	d->enable_fd = -1;
+	if (d->bounce_fd >= 0)
+		close(d->bounce_fd);
+	d->bounce_fd = -1;
+}
+
+int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, uint32_t len)
+{
+	struct vduse_config_data *c = malloc(sizeof(*c) + len);
+	int ret = 0;
+
+	if (!c)
+		return -ENOMEM;
+	c->offset = offset;
+	c->length = len;
+	memcpy(c->buffer, buf, len);
+	if (ioctl(d->fd, VDUSE_DEV_SET_CONFIG, c))
+		ret = -errno;
+	/* Before DRIVER_OK (EINVAL) the driver reads the config when it comes. */
+	else if (ioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ) && errno != EINVAL)
+		ret = -errno;
+	free(c);
+	return ret;
+}
+
+void vduse_dev_release(struct vduse_dev *d)
+{
+	/* The kernel copies our bounce pages back into its own on this close. */
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	if (d->umem.iov_len)
+		munmap(d->umem.iov_base, d->umem.iov_len);
+	d->umem.iov_len = 0;
+	if (d->ctl_fd >= 0)
+		close(d->ctl_fd);
+	d->ctl_fd = -1;
+}
+
+int vduse_dev_destroy(struct vduse_dev *d)
+{
+	int ret = 0;
+
+	/* The device fd goes first: the kernel refuses to destroy a connected device. */
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	if (d->ctl_fd >= 0 && ioctl(d->ctl_fd, VDUSE_DESTROY_DEV, d->name))
+		ret = -errno;
+	vduse_dev_release(d);
+	return ret;
+}

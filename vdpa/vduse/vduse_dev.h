@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VDUSE transport: create the device through /dev/vduse/control, then
+ * serve /dev/vduse/NAME's messages on a control thread that never waits for
+ * data-path I/O beyond draining it on a reset (the kernel gives a message
+ * msg_timeout, 30 s by default, and then marks the device broken for good).
+ * Queues are served by workers; the control thread starts and stops them.
+ */
+#ifndef UVDPA_VDUSE_DEV_H
+#define UVDPA_VDUSE_DEV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <linux/vduse.h>
+
+#include "ring/vq_log.h"
+#include "worker/worker.h"
+
+struct vduse_dev_params {
+	const char *name;
+	uint32_t device_id;	/* VIRTIO_ID_* */
+	uint64_t features;	/* offered; must include VIRTIO_F_ACCESS_PLATFORM */
+	const void *config;	/* the device's config space */
+	uint32_t config_size;
+	unsigned int nr_queues;
+	uint16_t queue_size;
+	/*
+	 * Supply VDUSE's bounce buffer from our own memory (VDUSE_IOTLB_REG_UMEM)
+	 * and register it with every worker's io_uring; umem_ready then hears
+	 * where it is, before any queue runs.
+	 */
+	bool umem;
+	void (*umem_ready)(void *arg, const struct iovec *umem);
+	void *umem_arg;
+	/* The in-flight log to keep up to date, or NULL (no reconnect). */
+	struct vq_log *log;
+};
+
+struct vduse_dev {
+	char name[VDUSE_NAME_MAX];
+	int ctl_fd;
+	int fd;
+	unsigned int nr_queues;
+	uint16_t queue_size;
+	uint8_t status;
+	uint64_t driver_features;
+	struct worker *workers;
+	unsigned int nr_workers;
+	pthread_t thread;
+	int stop_fd;
+	bool running;
+	atomic_bool driver_error;	/* see struct worker */
+	bool umem_wanted;
+	bool umem_tried;
+	int bounce_fd;
+	int enable_fd;		/* see struct worker */
+	struct iovec umem;
+	void (*umem_ready)(void *arg, const struct iovec *umem);
+	void *umem_arg;
+	struct vq_log *log;
+	/* Opened by vduse_dev_open(): vduse_dev_run() resumes from the log. */
+	bool resume;
+	char why[160];
+};
+
+/*
+ * Create the VDUSE device: -ENODEV when the vduse module is missing,
+ * -EACCES without privileges, -EEXIST when the name is taken, else the
+ * kernel's errno.
+ */
+int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p);
+/*
+ * Take over the existing device @p->name, whose previous daemon died or
+ * was upgraded: -ENOENT when there is no such device, -EBUSY while another
+ * daemon holds it. vduse_dev_run() then carries on from @p->log.
+ */
+int vduse_dev_open(struct vduse_dev *d, const struct vduse_dev_params *p);
+/*
+ * Serve messages with @nr workers that split the queues among them. After
+ * vduse_dev_open(), first restart the queues from the log and pop their
+ * chains in flight again: -ESTALE (what differs in d->why) when the device
+ * is not the one the log describes.
+ */
+int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr);
+/*
+ * Carry out one message from the kernel and fill in the answer. The control
+ * thread reads and writes the device fd around it; a fuzzer calls it alone.
+ */
+void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
+			struct vduse_dev_response *resp);
+/* For the control thread's helpers (vduse_resume.c): the worker queue of queue @index. */
+struct wq *vduse_dev_queue(struct vduse_dev *d, unsigned int index);
+/* Have every worker carry out @cmd. */
+void vduse_dev_workers_call(struct vduse_dev *d, enum worker_cmd cmd);
+/*
+ * Restart the queues of a device opened with vduse_dev_open() from its log:
+ * 0, or -ESTALE with d->why when the device differs from the log.
+ */
+int vduse_dev_resume(struct vduse_dev *d);
+/* Stop the control thread (queues stop with the device's reset, or here). */
+void vduse_dev_stop(struct vduse_dev *d);
+/*
+ * Change @len bytes of the config space at @offset and tell the driver with
+ * a config interrupt (e.g. virtio-net's link status). Any thread.
+ */
+int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, uint32_t len);
+/* Close the device and leave it to the next daemon (vduse_dev_open()). */
+void vduse_dev_release(struct vduse_dev *d);
+/* Close and destroy the device; -EBUSY while it is still on the vdpa bus. */
+int vduse_dev_destroy(struct vduse_dev *d);
+
+#endif

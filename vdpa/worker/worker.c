@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/vduse.h>
+
+#include "util/log.h"
+#include "worker/worker.h"
+
+/*
+ * user_data of the worker's own reads; requests use their dev_req address,
+ * which is at least 8-byte aligned, so the low bits tell them apart.
+ */
+#define TAG_KICK 1UL
+#define TAG_CMD 2UL
+#define TAG_TIMER 3UL	/* a queue's deferred-interrupt deadline */
+#define TAG_MASK 3UL
+
+#define RING_ENTRIES 256
+
+static struct io_uring_sqe *get_sqe(struct worker *w)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	return sqe;
+}
+
+static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(w);
+
+	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, void *dev,
+		unsigned int first, unsigned int nr)
+{
+	unsigned int i;
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->dev_fd = dev_fd;
+	w->model = model;
+	w->dev = dev;
+	w->nr_queues = nr;
+	iotlb_init(&w->tlb, dev_fd);
+	w->enable_fd = -1;
+	pthread_mutex_init(&w->call_lock, NULL);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->done_cond, NULL);
+	w->queues = calloc(nr, sizeof(*w->queues));
+	if (!w->queues)
+		return -ENOMEM;
+	ret = io_uring_queue_init(RING_ENTRIES, &w->ring, 0);
+	if (ret)
+		return ret;
+	w->cmd_fd = eventfd(0, EFD_CLOEXEC);
+	if (w->cmd_fd < 0)
+		return -errno;
+	for (i = 0; i < nr; i++) {
+		struct wq *q = &w->queues[i];
+
+		q->w = w;
+		q->index = first + i;
+		nf_vq_init(&q->nf, q->index, NULL, 0, nf_now());
+		q->kick_fd = eventfd(0, EFD_CLOEXEC);
+		if (q->kick_fd < 0)
+			return -errno;
+		arm_read(w, q->kick_fd, &q->kick_buf, (uintptr_t)q | TAG_KICK);
+	}
+	arm_read(w, w->cmd_fd, &w->cmd_buf, (uintptr_t)w | TAG_CMD);
+	return 0;
+}
+
+/* A guest may break its rings at will: one line per device until its reset. */
+static void driver_error(struct wq *q, const char *what, int err)
+{
+	if (q->w->driver_error && atomic_exchange(q->w->driver_error, true))
+		return;
+	log_err("queue %u: %s: %s; stopped until the driver resets the device", q->index,
+		what, strerror(-err));
+}
+
+static void finish(struct wq *q, struct dev_req *req)
+{
+	int ret = vq_push(&q->vq, req->chain.token, req->used_len);
+
+	if (!ret && q->log)
+		q->done[q->nr_done++] = req->chain.id;
+	if (ret && !q->broken) {
+		driver_error(q, "cannot return a used buffer", ret);
+		q->broken = true;
+	}
+	q->free[q->nr_free++] = req;
+	q->inflight--;
+	q->pushed = true;
+	nf_completion(&q->nf);
+}
+
+/* Publish the used elements, then unmark them in the log: never the other way round. */
+static void publish(struct wq *q)
+{
+	struct vq_state st;
+
+	vq_publish(&q->vq);
+	if (!q->log || !q->nr_done)
+		return;
+	vq_get_state(&q->vq, &st);
+	vq_log_commit(q->log, q->done, q->nr_done, &st);
+	q->nr_done = 0;
+}
+
+static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
+{
+	struct wq *q = (struct wq *)dq;
+	struct dev_req *req;
+	int ret;
+
+	if (!q->running || q->broken || q->w->stopping || !q->nr_free)
+		return 0;
+	/*
+	 * A driver may reuse a head as soon as its used element is published,
+	 * whoever published it (an interrupt check does too): unmark it in the
+	 * log before this pop can mark it again.
+	 */
+	if (q->log)
+		publish(q);
+	req = q->free[q->nr_free - 1];
+	ret = vq_pop(&q->vq, &req->chain);
+	if (ret < 0) {
+		/* A hostile or broken driver: never abort, wait for the reset. */
+		driver_error(q, "bad ring from the driver", ret);
+		q->broken = true;
+	}
+	if (ret <= 0)
+		return ret;
+	if (q->log) {
+		struct vq_state st;
+
+		vq_get_state(&q->vq, &st);
+		vq_log_pop(q->log, req->chain.id, &st);
+	}
+	q->nr_free--;
+	q->inflight++;
+	req->owner = q;
+	*reqp = req;
+	return 1;
+}
+
+static void wq_push(struct dev_queue *dq, struct dev_req *req)
+{
+	finish((struct wq *)dq, req);
+}
+
+/*
+ * Pop and start what the driver made available: the number of requests
+ * popped (0 for a queue the model serves itself).
+ */
+static unsigned int process(struct wq *q)
+{
+	struct worker *w = q->w;
+	unsigned int popped = 0;
+	struct dev_req *req;
+
+	if (!q->running || q->broken || w->stopping)
+		return 0;
+	if (w->model->kick && w->model->kick(w->dev, &q->dq, &w->ring))
+		return 0;
+	while (wq_pop(&q->dq, &req) > 0) {
+		popped++;
+		if (w->model->start(w->dev, req, &w->ring) == 0)
+			finish(q, req);
+	}
+	return popped;
+}
+
+/*
+ * A new daemon: pop the chains the log has in flight again, from their
+ * heads, and start them over (a write done twice writes the same data).
+ */
+static int resubmit(struct wq *q)
+{
+	struct worker *w = q->w;
+	int id, ret;
+
+	for (id = vq_log_next(q->log, 0); id >= 0 && q->nr_free; id = vq_log_next(q->log, id + 1)) {
+		struct dev_req *req = q->free[q->nr_free - 1];
+
+		ret = vq_pop_id(&q->vq, id, &req->chain);
+		if (ret < 0)
+			return ret;
+		q->nr_free--;
+		q->inflight++;
+		req->owner = q;
+		if (w->model->start(w->dev, req, &w->ring) == 0)
+			finish(q, req);
+	}
+	return 0;
+}
+
+static void queue_free(struct wq *q)
+{
+	free(q->slots);
+	free(q->free);
+	free(q->done);
+	q->slots = NULL;
+	q->free = NULL;
+	q->done = NULL;
+}
+
+static int queue_start(struct wq *q)
+{
+	struct worker *w = q->w;
+	struct iova_xlate xlate = iotlb_xlate(&w->tlb);
+	unsigned int i, num = q->cfg.num;
+	int ret;
+
+	ret = vq_init(&q->vq, &q->cfg, &xlate);
+	if (ret)
+		return ret;
+	if (q->resume) {
+		ret = vq_log_recover(q->log, &q->vq, &q->state);
+		if (ret < 0)
+			goto err_vq;
+	}
+	ret = vq_set_state(&q->vq, &q->state);
+	if (ret)
+		goto err_vq;
+	ret = -ENOMEM;
+	q->slots = calloc(num, w->model->req_size);
+	q->free = calloc(num, sizeof(*q->free));
+	q->done = calloc(num, sizeof(*q->done));
+	if (!q->slots || !q->free || !q->done)
+		goto err_mem;
+	for (i = 0; i < num; i++) {
+		struct dev_req *req = (struct dev_req *)(q->slots + i * w->model->req_size);
+
+		w->model->req_init(w->dev, req);
+		q->free[i] = req;
+	}
+	q->nr_free = num;
+	q->inflight = 0;
+	q->nr_done = 0;
+	q->dq = (struct dev_queue){
+		.index = q->index,
+		.num = num,
+		.features = q->cfg.features,
+		.pop = wq_pop,
+		.push = wq_push,
+	};
+	q->broken = false;
+	q->running = true;
+	if (q->resume) {
+		q->resume = false;
+		ret = resubmit(q);
+		if (ret) {
+			log_err("queue %u: cannot pop a request in flight again: %s; stopped until reset",
+				q->index, strerror(-ret));
+			q->broken = true;
+		}
+	}
+	return 0;
+err_mem:
+	queue_free(q);
+err_vq:
+	vq_fini(&q->vq);
+	return ret;
+}
+
+static void queue_stop(struct wq *q)
+{
+	/* The driver is resetting the device: an interrupt held back now is moot. */
+	nf_vq_reset(&q->nf);
+	publish(q);
+	vq_get_state(&q->vq, &q->state);
+	vq_fini(&q->vq);
+	queue_free(q);
+	q->running = false;
+}
+
+static unsigned int inflight(const struct worker *w)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < w->nr_queues; i++)
+		n += w->queues[i].inflight;
+	return n;
+}
+
+/* One timeout in flight per queue; when it fires early it is armed again. */
+static void arm_timer(struct wq *q)
+{
+	struct io_uring_sqe *sqe;
+
+	if (q->timer_armed)
+		return;
+	sqe = get_sqe(q->w);
+	q->timer_ts.tv_sec = q->nf.deadline / 1000000000ULL;
+	q->timer_ts.tv_nsec = q->nf.deadline % 1000000000ULL;
+	io_uring_prep_timeout(sqe, &q->timer_ts, 0, IORING_TIMEOUT_ABS);
+	io_uring_sqe_set_data64(sqe, (uintptr_t)q | TAG_TIMER);
+	q->timer_armed = true;
+}
+
+static void fire(struct wq *q, bool by_timer, uint64_t now)
+{
+	__u32 index = q->index;
+	bool sent = vq_need_interrupt(&q->vq);
+
+	if (sent && ioctl(q->w->dev_fd, VDUSE_VQ_INJECT_IRQ, &index))
+		log_err("queue %u: cannot inject an interrupt: %s", index, strerror(errno));
+	nf_fired(&q->nf, sent, by_timer, now);
+}
+
+static void apply(struct wq *q, enum nf_act act, bool by_timer, uint64_t now)
+{
+	if (act == NF_FIRE)
+		fire(q, by_timer, now);
+	else if (act == NF_DEFER)
+		arm_timer(q);
+}
+
+static void set_filter(struct worker *w)
+{
+	uint64_t now = nf_now();
+	unsigned int i;
+
+	for (i = 0; i < w->nr_queues; i++) {
+		struct wq *q = &w->queues[i];
+		enum nf_act act = nf_vq_attach(&q->nf, w->filter_next, q->inflight, now);
+
+		if (q->running)
+			apply(q, act, false, now);
+	}
+}
+
+static void command_done(struct worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->cmd = WORKER_IDLE;
+	pthread_cond_broadcast(&w->done_cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void command(struct worker *w)
+{
+	enum worker_cmd cmd;
+	unsigned int i;
+	int ret;
+
+	pthread_mutex_lock(&w->lock);
+	cmd = w->cmd;
+	pthread_mutex_unlock(&w->lock);
+
+	switch (cmd) {
+	case WORKER_START:
+		for (i = 0; i < w->nr_queues; i++) {
+			struct wq *q = &w->queues[i];
+
+			if (!q->cfg.num || q->running)
+				continue;
+			ret = queue_start(q);
+			if (ret == -ENOMEM)
+				log_err("queue %u: cannot start: %s", q->index, strerror(-ret));
+			else if (ret)
+				/* A ring the driver left unmapped or misplaced. */
+				driver_error(q, "cannot map its rings", ret);
+			if (ret)
+				continue;
+			if (w->model->queue_start)
+				w->model->queue_start(w->dev, &q->dq, &w->ring);
+			process(q);
+		}
+		command_done(w);
+		break;
+	case WORKER_STOP:
+		/* Acknowledged from the loop once the last request completes. */
+		w->stopping = true;
+		for (i = 0; i < w->nr_queues; i++)
+			if (w->queues[i].running && w->model->queue_stop)
+				w->model->queue_stop(w->dev, &w->queues[i].dq, &w->ring);
+		break;
+	case WORKER_EXIT:
+		w->exiting = true;
+		break;
+	case WORKER_FILTER:
+		set_filter(w);
+		command_done(w);
+		break;
+	case WORKER_IDLE:
+		break;
+	}
+}
+
+static void enabled_late(struct worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->enable_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("worker: cannot reach the control thread: %s", strerror(errno));
+}
+
+static void complete(struct worker *w, struct io_uring_cqe *cqe)
+{
+	uintptr_t ud = io_uring_cqe_get_data64(cqe);
+
+	switch (ud & TAG_MASK) {
+	case TAG_KICK: {
+		struct wq *q = (struct wq *)(ud & ~TAG_MASK);
+
+		nf_kick(&q->nf, q->kick_buf);
+		arm_read(w, q->kick_fd, &q->kick_buf, ud);
+		if (!q->running && w->enable_fd >= 0)
+			enabled_late(w);
+		else if (process(q) && nf_wants_poll(&q->nf) && nf_poll_start(&q->nf, nf_now()))
+			vq_disable_notify(&q->vq);
+		break;
+	}
+	case TAG_TIMER: {
+		struct wq *q = (struct wq *)(ud & ~TAG_MASK);
+		uint64_t now = nf_now();
+
+		q->timer_armed = false;
+		if (q->running)
+			apply(q, nf_timer(&q->nf, now), true, now);
+		break;
+	}
+	case TAG_CMD:
+		arm_read(w, w->cmd_fd, &w->cmd_buf, ud);
+		command(w);
+		break;
+	default: {
+		struct dev_req *req = (struct dev_req *)ud;
+
+		/* Nobody waits for user_data 0 (a model's cancel, say). */
+		if (!req)
+			break;
+		if (w->model->complete(w->dev, req, cqe->res, &w->ring) == 0)
+			finish(req->owner, req);
+		break;
+	}
+	}
+}
+
+/* Used buffers go out after every batch; the policy says whether an interrupt follows. */
+static void interrupts(struct worker *w)
+{
+	uint64_t now = 0;
+	unsigned int i;
+
+	for (i = 0; i < w->nr_queues; i++) {
+		struct wq *q = &w->queues[i];
+
+		if (!q->pushed)
+			continue;
+		q->pushed = false;
+		publish(q);
+		if (!now)
+			now = nf_now();
+		apply(q, nf_complete(&q->nf, q->inflight, now), false, now);
+		apply(q, nf_sample(&q->nf, q->inflight, now), false, now);
+	}
+}
+
+/*
+ * Queues with kicks off are polled every loop turn; when the window ends,
+ * kicks go back on and the ring is looked at once more, since a request
+ * made before the driver saw them on would get no kick.
+ */
+static bool poll_queues(struct worker *w)
+{
+	bool polling = false;
+	unsigned int i;
+
+	for (i = 0; i < w->nr_queues; i++) {
+		struct wq *q = &w->queues[i];
+		unsigned int popped;
+
+		if (!q->nf.polling)
+			continue;
+		if (!q->running || q->broken) {
+			q->nf.polling = false;
+			continue;
+		}
+		popped = process(q);
+		if (nf_poll_continue(&q->nf, popped, nf_now())) {
+			polling = true;
+			continue;
+		}
+		if (vq_enable_notify(&q->vq))
+			process(q);
+	}
+	return polling;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct io_uring_cqe *cqe;
+	unsigned int head, n, i;
+	bool polling = false;
+	int ret;
+
+	while (!w->exiting) {
+		/* While a queue is polled, do not sleep in the kernel. */
+		ret = io_uring_submit_and_wait(&w->ring, polling ? 0 : 1);
+		if (ret < 0 && ret != -EINTR) {
+			log_err("worker: io_uring: %s", strerror(-ret));
+			break;
+		}
+		n = 0;
+		io_uring_for_each_cqe(&w->ring, head, cqe) {
+			complete(w, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&w->ring, n);
+		io_uring_submit(&w->ring);
+		polling = poll_queues(w);
+		interrupts(w);
+		if (w->stopping && !inflight(w)) {
+			for (i = 0; i < w->nr_queues; i++)
+				if (w->queues[i].running)
+					queue_stop(&w->queues[i]);
+			w->stopping = false;
+			command_done(w);
+		}
+	}
+	command_done(w);
+	return NULL;
+}
+
+int worker_run(struct worker *w)
+{
+	return -pthread_create(&w->thread, NULL, worker_main, w);
+}
+
+void worker_call(struct worker *w, enum worker_cmd cmd)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->call_lock);
+	pthread_mutex_lock(&w->lock);
+	w->cmd = cmd;
+	if (write(w->cmd_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("worker: cannot wake: %s", strerror(errno));
+	while (w->cmd != WORKER_IDLE)
+		pthread_cond_wait(&w->done_cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->call_lock);
+}
+
+void worker_set_filter(struct worker *w, struct nf_prog *p)
+{
+	w->filter_next = p;
+	worker_call(w, WORKER_FILTER);
+}
+
+int worker_set_umem(struct worker *w, void *addr, size_t len)
+{
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+
+	iotlb_set_umem(&w->tlb, addr, len);
+	return io_uring_register_buffers(&w->ring, &iov, 1);
+}
+
+void worker_fini(struct worker *w)
+{
+	unsigned int i;
+
+	pthread_join(w->thread, NULL);
+	for (i = 0; i < w->nr_queues; i++) {
+		if (w->queues[i].running)
+			queue_stop(&w->queues[i]);
+		close(w->queues[i].kick_fd);
+	}
+	io_uring_queue_exit(&w->ring);
+	close(w->cmd_fd);
+	iotlb_fini(&w->tlb);
+	free(w->queues);
+	pthread_mutex_destroy(&w->call_lock);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->done_cond);
+}
