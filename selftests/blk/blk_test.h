@@ -2,7 +2,7 @@
 /*
  * What the blk tests share: a device on a backend with a real io_uring, one
  * request slot driven the way the worker drives it (req_init, start, then
- * complete per CQE), and builders for request chains laid out as a driver
+ * complete per CQE, through a struct be_ctx on the ring), and builders for request chains laid out as a driver
  * may lay them out. A "spy" backend wraps another to count what reaches it
  * and to misbehave on purpose.
  */
@@ -51,6 +51,7 @@ struct t_blk {
 	struct be be;
 	struct blk_dev dev;
 	struct io_uring ring;
+	struct be_ctx ctx;
 	struct dev_req *req;
 	uint8_t *buf;			/* data, then room for a status byte */
 	uint8_t status;
@@ -63,8 +64,8 @@ static inline struct spy *spy_of(struct be *be)
 	return (struct spy *)((char *)be->ops - offsetof(struct spy, ops));
 }
 
-static inline int spy_queue(struct be *be, struct io_uring *ring,
-			    const struct be_io *io, uint64_t user_data)
+static inline int spy_submit(struct be *be, struct be_ctx *ctx,
+			     const struct be_io *io, uint64_t req)
 {
 	struct spy *spy = spy_of(be);
 	struct be_io one = *io;
@@ -92,7 +93,7 @@ static inline int spy_queue(struct be *be, struct io_uring *ring,
 		one.iovcnt = i;
 		one.len = SPY_SHORT_BYTES - left;
 	}
-	return spy->inner->queue(be, ring, &one, user_data);
+	return spy->inner->submit(be, ctx, &one, req);
 }
 
 /* A temporary file of @size bytes (0: none) for the file backend. */
@@ -122,7 +123,7 @@ static inline int t_open(struct t_blk *t, const char *name,
 	if (!t->spy.inner)
 		return -ENOENT;
 	t->spy.ops = *t->spy.inner;
-	t->spy.ops.queue = spy_queue;
+	t->spy.ops.submit = spy_submit;
 	t->spy.mode = SPY_PASS;
 	t->spy.calls = 0;
 	memset(&t->be, 0, sizeof(t->be));
@@ -136,7 +137,8 @@ static inline int t_open(struct t_blk *t, const char *name,
 	ret = io_uring_queue_init(16, &t->ring, 0);
 	if (ret)
 		return ret;
-	ret = t->be.ops->attach(&t->be, &t->ring);
+	t->ctx = (struct be_ctx){ .ring = &t->ring };
+	ret = t->be.ops->attach(&t->be, &t->ctx);
 	if (ret)
 		return ret;
 	t->req = calloc(1, blk_model.req_size);
@@ -188,7 +190,7 @@ static inline int t_run(struct t_blk *t)
 	int ret, res;
 
 	t->req->used_len = 0xdeadbeef;
-	ret = blk_model.start(&t->dev, t->req, &t->ring);
+	ret = blk_model.start(&t->dev, t->req, &t->ctx);
 	while (ret == 1) {
 		ret = io_uring_submit_and_wait(&t->ring, 1);
 		if (ret < 0)
@@ -200,7 +202,7 @@ static inline int t_run(struct t_blk *t)
 			return -EPROTO;
 		res = cqe->res;
 		io_uring_cqe_seen(&t->ring, cqe);
-		ret = blk_model.complete(&t->dev, t->req, res, &t->ring);
+		ret = blk_model.complete(&t->dev, t->req, res, &t->ctx);
 	}
 	return t->req->used_len;
 }

@@ -20,7 +20,7 @@ TEST(features_are_exactly_the_listed_ones)
 	struct net_dev dev;
 	struct net_opts packed = opts;
 
-	ASSERT_EQ(0, net_dev_init(&dev, -1, NULL, &opts));
+	ASSERT_EQ(0, net_dev_init(&dev, NULL, &opts));
 	EXPECT_EQ(OFFERED, dev.features);
 	/* VDUSE refuses a net device with a control queue. */
 	EXPECT_FALSE(dev.features & 1ULL << VIRTIO_NET_F_CTRL_VQ);
@@ -29,7 +29,7 @@ TEST(features_are_exactly_the_listed_ones)
 	net_dev_fini(&dev);
 
 	packed.packed = true;
-	ASSERT_EQ(0, net_dev_init(&dev, -1, NULL, &packed));
+	ASSERT_EQ(0, net_dev_init(&dev, NULL, &packed));
 	EXPECT_EQ(OFFERED | 1ULL << VIRTIO_F_RING_PACKED, dev.features);
 	net_dev_fini(&dev);
 }
@@ -39,7 +39,7 @@ TEST(config_space)
 	struct net_dev dev;
 	unsigned int off, len;
 
-	ASSERT_EQ(0, net_dev_init(&dev, -1, NULL, &opts));
+	ASSERT_EQ(0, net_dev_init(&dev, NULL, &opts));
 	EXPECT_EQ(0, memcmp(dev.config.mac, opts.mac, 6));
 	EXPECT_EQ(9000, le16toh(dev.config.mtu));
 	EXPECT_EQ(1, le16toh(dev.config.max_virtqueue_pairs));
@@ -62,13 +62,13 @@ TEST(bad_options_refused)
 	struct net_opts o = opts;
 
 	o.mtu = 67;
-	EXPECT_EQ(-EINVAL, net_dev_init(&dev, -1, NULL, &o));
+	EXPECT_EQ(-EINVAL, net_dev_init(&dev, NULL, &o));
 	o = opts;
 	o.mac[0] = 0x01;	/* multicast */
-	EXPECT_EQ(-EINVAL, net_dev_init(&dev, -1, NULL, &o));
+	EXPECT_EQ(-EINVAL, net_dev_init(&dev, NULL, &o));
 	o = opts;
 	memset(o.mac, 0, 6);
-	EXPECT_EQ(-EINVAL, net_dev_init(&dev, -1, NULL, &o));
+	EXPECT_EQ(-EINVAL, net_dev_init(&dev, NULL, &o));
 }
 
 static struct virtio_net_hdr_mrg_rxbuf hdr(uint8_t flags, uint8_t gso)

@@ -350,7 +350,7 @@ TEST_F(net, stop_cancels_the_read_and_returns_its_buffer)
 	t_kick(&self->t, NET_RX_QUEUE);
 	ASSERT_LE(0, io_uring_submit(&self->t.ring));
 	ASSERT_TRUE(self->t.dev.rx.reading);
-	net_model.queue_stop(&self->t.dev, &self->t.q[NET_RX_QUEUE].dq, &self->t.ring);
+	net_model.queue_stop(&self->t.dev, &self->t.q[NET_RX_QUEUE].dq, &self->t.ctx);
 	while (self->t.q[NET_RX_QUEUE].inflight)
 		ASSERT_LT(0, t_step(&self->t));
 	EXPECT_EQ(0, t_rx_used(&self->t, &buf));
@@ -369,7 +369,7 @@ TEST_F(net, stop_mid_frame_returns_every_buffer)
 	ASSERT_EQ(0, host_send(self, 5000, 0, 11));
 	ASSERT_EQ(1, t_step(&self->t));
 	ASSERT_EQ(2, self->t.q[NET_RX_QUEUE].inflight);
-	net_model.queue_stop(&self->t.dev, &self->t.q[NET_RX_QUEUE].dq, &self->t.ring);
+	net_model.queue_stop(&self->t.dev, &self->t.q[NET_RX_QUEUE].dq, &self->t.ctx);
 	EXPECT_EQ(0, self->t.q[NET_RX_QUEUE].inflight);
 	EXPECT_EQ(0, t_rx_used(&self->t, &buf));
 	EXPECT_EQ(0, t_rx_used(&self->t, &buf));

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the net model tests share: the model behind two real rings (RX and
- * TX, driven from the spec's driver side), a real io_uring, and a
- * SOCK_SEQPACKET socket pair standing in for the tap, since it keeps frame
- * boundaries the way a tap does. The queues are driven the way the worker
+ * TX, driven from the spec's driver side), a real io_uring, and the tap
+ * backend's ops on a SOCK_SEQPACKET socket pair standing in for the tap,
+ * since it keeps frame boundaries the way a tap does (no offloads to set). The queues are driven the way the worker
  * drives them: queue_start, kick, start/complete per CQE, pop/push through
  * struct dev_queue.
  */
@@ -47,7 +47,10 @@ struct t_queue {
 struct t_net {
 	struct t_queue q[NET_NR_QUEUES];
 	struct net_dev dev;
+	struct be_ops ops;
+	struct be be;
 	struct io_uring ring;
+	struct be_ctx ctx;
 	int sock[2];		/* sock[0]: the device's fd; sock[1]: the host's end */
 	bool started;
 };
@@ -92,7 +95,11 @@ static inline int t_open(struct t_net *t, uint64_t features, uint16_t num, uint1
 	ret = io_uring_queue_init(64, &t->ring, 0);
 	if (ret)
 		return ret;
-	ret = net_dev_init(&t->dev, t->sock[0], NULL, &o);
+	t->ctx = (struct be_ctx){ .ring = &t->ring };
+	t->ops = be_tap_ops;
+	t->ops.set_offload = NULL;
+	t->be = (struct be){ .ops = &t->ops, .fd = t->sock[0] };
+	ret = net_dev_init(&t->dev, &t->be, &o);
 	if (ret)
 		return ret;
 	for (i = 0; i < NET_NR_QUEUES; i++) {
@@ -117,7 +124,7 @@ static inline int t_open(struct t_net *t, uint64_t features, uint16_t num, uint1
 		q->data_next = q->d.data_iova;
 	}
 	for (i = 0; i < NET_NR_QUEUES; i++)
-		net_model.queue_start(&t->dev, &t->q[i].dq, &t->ring);
+		net_model.queue_start(&t->dev, &t->q[i].dq, &t->ctx);
 	t->started = true;
 	return 0;
 }
@@ -155,10 +162,10 @@ static inline void t_kick(struct t_net *t, unsigned int qi)
 	struct dev_req *req;
 
 	drv_kick(&q->d);
-	if (net_model.kick(&t->dev, &q->dq, &t->ring))
+	if (net_model.kick(&t->dev, &q->dq, &t->ctx))
 		return;
 	while (t_pop(&q->dq, &req) > 0)
-		if (net_model.start(&t->dev, req, &t->ring) == 0)
+		if (net_model.start(&t->dev, req, &t->ctx) == 0)
 			t_push(&q->dq, req);
 }
 
@@ -180,7 +187,7 @@ static inline int t_step(struct t_net *t)
 		struct dev_req *req = (struct dev_req *)(uintptr_t)cqe->user_data;
 
 		n++;
-		if (req && net_model.complete(&t->dev, req, cqe->res, &t->ring) == 0)
+		if (req && net_model.complete(&t->dev, req, cqe->res, &t->ctx) == 0)
 			t_push(req->owner, req);
 	}
 	io_uring_cq_advance(&t->ring, n);

@@ -39,8 +39,8 @@ static bool in_buf(const struct iovec *v)
 }
 
 /* An asynchronous backend: check the I/O, keep it for the fuzzer to complete. */
-static int fake_queue(struct be *be, struct io_uring *ring, const struct be_io *io,
-		      uint64_t user_data)
+static int fake_submit(struct be *be, struct be_ctx *ctx, const struct be_io *io,
+		       uint64_t req)
 {
 	uint64_t total = 0;
 	unsigned int i;
@@ -65,7 +65,7 @@ static int fake_queue(struct be *be, struct io_uring *ring, const struct be_io *
 
 static const struct be_ops fake_ops = {
 	.name = "fake",
-	.queue = fake_queue,
+	.submit = fake_submit,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The table of block backends, and the SQE helper they share.
+ * The table of backends.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,6 +11,7 @@ static const struct be_ops *const be_table[] = {
 	&be_file_ops,
 	&be_null_ops,
 	&be_ram_ops,
+	&be_tap_ops,
 };
 
 const struct be_ops *be_find(const char *name)
@@ -38,18 +39,7 @@ int be_init_fileless(struct be *be, const struct be_opts *opts)
 	return 0;
 }
 
-int be_attach_none(struct be *be, struct io_uring *ring)
+int be_attach_none(struct be *be, struct be_ctx *ctx)
 {
 	return 0;
-}
-
-struct io_uring_sqe *be_get_sqe(struct io_uring *ring)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (sqe)
-		return sqe;
-	/* Submitting hands the queued entries to the kernel and frees the SQ. */
-	io_uring_submit(ring);
-	return io_uring_get_sqe(ring);
 }

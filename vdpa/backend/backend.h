@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Block backends: what a virtio-blk request becomes once parsed. A backend
- * turns a struct be_io into an io_uring SQE on the calling worker's ring, or
- * completes it at once (null, ram). Adding a backend is one file with a
- * struct be_ops and one entry in be_find()'s table.
+ * Backends: what a device model's request becomes once parsed. A backend
+ * turns a struct be_io into SQEs on the calling worker's ring (be_ctx.h),
+ * or into its library's asynchronous calls, or completes it at once (null,
+ * ram). Adding a backend is one file with a struct be_ops and one entry in
+ * be_find()'s table.
  */
 #ifndef UVDPA_BACKEND_H
 #define UVDPA_BACKEND_H
@@ -11,7 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
-#include <liburing.h>
+
+#include "backend/be_ctx.h"
 
 enum be_op {
 	BE_READ,
@@ -19,13 +21,34 @@ enum be_op {
 	BE_FLUSH,
 	BE_DISCARD,
 	BE_WRITE_ZEROES,
+	/* Net: one frame with its vnet header, in or out of the iovecs. */
+	BE_TRANSMIT,
+	BE_RECEIVE,
+};
+
+/*
+ * What a net backend may hand over on receive (set_offload()): frames with
+ * a partial checksum, and TCP segments larger than the MTU over IPv4 and
+ * IPv6 (they need BE_OFFLOAD_CSUM).
+ */
+#define BE_OFFLOAD_CSUM (1U << 0)
+#define BE_OFFLOAD_TSO4 (1U << 1)
+#define BE_OFFLOAD_TSO6 (1U << 2)
+
+/* The device model a backend serves. */
+enum be_kind {
+	BE_BLOCK,
+	BE_NET,
 };
 
 struct be_io {
 	enum be_op op;
 	/* BE_WRITE_ZEROES: the range may be deallocated (VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP). */
 	bool unmap;
-	/* Bytes from the start of the disk, and the length (for READ/WRITE the iovecs' sum). */
+	/*
+	 * Bytes from the start of the disk, and the length (for READ/WRITE the
+	 * iovecs' sum; unused for TRANSMIT and RECEIVE).
+	 */
 	uint64_t offset;
 	uint64_t len;
 	const struct iovec *iov;
@@ -37,6 +60,9 @@ struct be_opts {
 	uint64_t size;		/* bytes; 0: the file's size (file), required for null/ram */
 	bool direct;		/* O_DIRECT */
 	bool read_only;
+	const char *ifname;	/* tap: attach to it or create it */
+	int tap_fd;		/* tap: an open tap to use instead of @ifname, or -1 */
+	unsigned int mtu;	/* tap: of a tap created here */
 };
 
 struct be {
@@ -48,7 +74,7 @@ struct be {
 	bool read_only;
 	bool discard;		/* BE_DISCARD and BE_WRITE_ZEROES with unmap are supported */
 	bool write_zeroes;
-	int fd;			/* the backend's file, or -1 */
+	int fd;			/* the backend's file (a tap's fd), or -1 */
 	/*
 	 * Memory registered as fixed buffer 0 on every worker's ring (VDUSE's
 	 * bounce buffer, when the daemon supplies it), or empty. Set before
@@ -60,25 +86,37 @@ struct be {
 
 struct be_ops {
 	const char *name;
+	enum be_kind kind;
 	/* Fill in @be from @opts: 0 or -errno (the caller prints what failed). */
 	int (*open)(struct be *be, const struct be_opts *opts);
 	void (*close)(struct be *be);
-	/* A worker's ring will carry this backend's I/O: register files etc. */
-	int (*attach)(struct be *be, struct io_uring *ring);
 	/*
-	 * Queue @io on @ring with @user_data and return 1 (the CQE's res is the
-	 * byte count, possibly short, or -errno), or do it now and return 0
-	 * (done in full) or -errno. Never submits a partial request.
+	 * A worker's ring will carry this backend's I/O, before the worker
+	 * runs: register files, arm the backend's own SQEs, set ctx->priv.
 	 */
-	int (*queue)(struct be *be, struct io_uring *ring, const struct be_io *io,
-		     uint64_t user_data);
+	int (*attach)(struct be *be, struct be_ctx *ctx);
+	/* Optional: the worker of @ctx is gone; free what attach() made. */
+	void (*detach)(struct be *be, struct be_ctx *ctx);
+	/*
+	 * Start @io for request @req and return 1: it completes exactly once
+	 * later, with the byte count (possibly short) or -errno, by a CQE of
+	 * be_sqe_req(ctx, req) or by be_complete(ctx, req, res). Or do it now
+	 * and return 0 (done in full) or -errno. Never starts part of @io.
+	 * BE_RECEIVE always completes later: its result is the frame's length.
+	 */
+	int (*submit)(struct be *be, struct be_ctx *ctx, const struct be_io *io, uint64_t req);
+	/* Optional: have @req, submitted, complete soon (-ECANCELED, say). */
+	void (*cancel)(struct be *be, struct be_ctx *ctx, uint64_t req);
+	/* Net, optional: what receive may hand over (BE_OFFLOAD_*); errors are logged. */
+	void (*set_offload)(struct be *be, unsigned int flags);
 };
 
 extern const struct be_ops be_file_ops;
 extern const struct be_ops be_null_ops;
 extern const struct be_ops be_ram_ops;
+extern const struct be_ops be_tap_ops;
 
-/* The backend called @name ("file", "null", "ram"), or NULL. */
+/* The backend called @name ("file", "null", "ram", "tap"), or NULL. */
 const struct be_ops *be_find(const char *name);
 
 /*
@@ -89,12 +127,6 @@ const struct be_ops *be_find(const char *name);
 int be_init_fileless(struct be *be, const struct be_opts *opts);
 
 /* An attach() for backends that need nothing of a ring. */
-int be_attach_none(struct be *be, struct io_uring *ring);
-
-/*
- * An SQE from @ring, submitting what is queued first if the SQ is full.
- * NULL only if the ring is broken.
- */
-struct io_uring_sqe *be_get_sqe(struct io_uring *ring);
+int be_attach_none(struct be *be, struct be_ctx *ctx);
 
 #endif

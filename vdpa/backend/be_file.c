@@ -116,9 +116,9 @@ static void file_close(struct be *be)
 	be->fd = -1;
 }
 
-static int file_attach(struct be *be, struct io_uring *ring)
+static int file_attach(struct be *be, struct be_ctx *ctx)
 {
-	return io_uring_register_files(ring, &be->fd, 1);
+	return io_uring_register_files(ctx->ring, &be->fd, 1);
 }
 
 /*
@@ -136,11 +136,15 @@ static bool in_fixed(const struct be *be, const struct be_io *io)
 	       io->iov->iov_len <= be->fixed.iov_len - (p - base);
 }
 
-static int file_queue(struct be *be, struct io_uring *ring,
-		      const struct be_io *io, uint64_t user_data)
+static int file_submit(struct be *be, struct be_ctx *ctx,
+		       const struct be_io *io, uint64_t req)
 {
-	struct io_uring_sqe *sqe = be_get_sqe(ring);
+	struct io_uring_sqe *sqe;
 
+	/* Frames are for net backends. */
+	if (io->op == BE_TRANSMIT || io->op == BE_RECEIVE)
+		return -EOPNOTSUPP;
+	sqe = be_sqe_req(ctx, req);
 	if (!sqe)
 		return -EBUSY;
 	switch (io->op) {
@@ -170,16 +174,19 @@ static int file_queue(struct be *be, struct io_uring *ring,
 						 FALLOC_FL_ZERO_RANGE) |
 					FALLOC_FL_KEEP_SIZE, io->offset, io->len);
 		break;
+	case BE_TRANSMIT:
+	case BE_RECEIVE:
+		break;	/* refused above */
 	}
 	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
-	io_uring_sqe_set_data64(sqe, user_data);
 	return 1;
 }
 
 const struct be_ops be_file_ops = {
 	.name = "file",
+	.kind = BE_BLOCK,
 	.open = file_open,
 	.close = file_close,
 	.attach = file_attach,
-	.queue = file_queue,
+	.submit = file_submit,
 };

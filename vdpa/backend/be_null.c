@@ -10,16 +10,17 @@ static void null_close(struct be *be)
 {
 }
 
-static int null_queue(struct be *be, struct io_uring *ring,
-		      const struct be_io *io, uint64_t user_data)
+static int null_submit(struct be *be, struct be_ctx *ctx,
+		       const struct be_io *io, uint64_t req)
 {
 	return 0;
 }
 
 const struct be_ops be_null_ops = {
 	.name = "null",
+	.kind = BE_BLOCK,
 	.open = be_init_fileless,
 	.close = null_close,
 	.attach = be_attach_none,
-	.queue = null_queue,
+	.submit = null_submit,
 };

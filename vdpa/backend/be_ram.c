@@ -52,8 +52,8 @@ static void ram_zero(struct be *be, uint64_t off, uint64_t len, bool unmap)
 	memset(mem + off, 0, len);
 }
 
-static int ram_queue(struct be *be, struct io_uring *ring,
-		     const struct be_io *io, uint64_t user_data)
+static int ram_submit(struct be *be, struct be_ctx *ctx,
+		      const struct be_io *io, uint64_t req)
 {
 	uint8_t *p = (uint8_t *)be->priv + io->offset;
 	unsigned int i;
@@ -77,14 +77,18 @@ static int ram_queue(struct be *be, struct io_uring *ring,
 	case BE_WRITE_ZEROES:
 		ram_zero(be, io->offset, io->len, io->unmap);
 		return 0;
+	case BE_TRANSMIT:
+	case BE_RECEIVE:
+		break;
 	}
 	return -EOPNOTSUPP;
 }
 
 const struct be_ops be_ram_ops = {
 	.name = "ram",
+	.kind = BE_BLOCK,
 	.open = ram_open,
 	.close = ram_close,
 	.attach = be_attach_none,
-	.queue = ram_queue,
+	.submit = ram_submit,
 };

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tap backend: open or create the tap, set its virtio-net header and
- * offloads, and watch its link over rtnetlink (libnl).
+ * offloads, move frames with readv/writev on the worker's ring, and watch
+ * its link over rtnetlink (libnl).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -75,7 +77,7 @@ static void tap_init(struct be_tap *t)
 	t->offload_fd = -1;
 }
 
-int be_tap_open(struct be_tap *t, const char *name, unsigned int mtu)
+static int tap_open_name(struct be_tap *t, const char *name, unsigned int mtu)
 {
 	struct ifreq ifr = { 0 };
 	int ret;
@@ -111,7 +113,7 @@ err:
 	return ret;
 }
 
-int be_tap_use_fd(struct be_tap *t, int fd)
+static int tap_use_fd(struct be_tap *t, int fd)
 {
 	struct ifreq ifr = { 0 };
 
@@ -125,18 +127,11 @@ int be_tap_use_fd(struct be_tap *t, int fd)
 	return tap_setup(t);
 }
 
-static unsigned int tap_offload_flags(uint64_t features)
+static unsigned int tap_offload_flags(unsigned int flags)
 {
-	unsigned int off = 0;
-
-	if (features & 1ULL << VIRTIO_NET_F_GUEST_CSUM) {
-		off |= TUN_F_CSUM;
-		if (features & 1ULL << VIRTIO_NET_F_GUEST_TSO4)
-			off |= TUN_F_TSO4;
-		if (features & 1ULL << VIRTIO_NET_F_GUEST_TSO6)
-			off |= TUN_F_TSO6;
-	}
-	return off;
+	return (flags & BE_OFFLOAD_CSUM ? TUN_F_CSUM : 0) |
+	       (flags & BE_OFFLOAD_TSO4 ? TUN_F_TSO4 : 0) |
+	       (flags & BE_OFFLOAD_TSO6 ? TUN_F_TSO6 : 0);
 }
 
 static void tap_apply_offload(struct be_tap *t)
@@ -149,11 +144,12 @@ static void tap_apply_offload(struct be_tap *t)
 		log_debug("tap %s: offloads %#x", t->name, off);
 }
 
-void be_tap_set_offload(struct be_tap *t, uint64_t features)
+static void tap_set_offload(struct be *be, unsigned int flags)
 {
+	struct be_tap *t = be_tap(be);
 	uint64_t one = 1;
 
-	__atomic_store_n(&t->offload, tap_offload_flags(features), __ATOMIC_RELEASE);
+	__atomic_store_n(&t->offload, tap_offload_flags(flags), __ATOMIC_RELEASE);
 	if (!t->nl) {
 		tap_apply_offload(t);
 		return;
@@ -278,10 +274,71 @@ void be_tap_unwatch(struct be_tap *t)
 	t->nl = NULL;
 }
 
-void be_tap_close(struct be_tap *t)
+static int tap_open(struct be *be, const struct be_opts *opts)
 {
+	struct be_tap *t = malloc(sizeof(*t));
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	if (opts->tap_fd >= 0)
+		ret = tap_use_fd(t, opts->tap_fd);
+	else
+		ret = tap_open_name(t, opts->ifname, opts->mtu);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+	be->fd = t->fd;
+	be->priv = t;
+	return 0;
+}
+
+static void tap_close(struct be *be)
+{
+	struct be_tap *t = be_tap(be);
+
 	be_tap_unwatch(t);
 	if (t->fd >= 0)
 		close(t->fd);
-	t->fd = -1;
+	free(t);
+	be->fd = -1;
+	be->priv = NULL;
 }
+
+/* A tap reads and writes one frame per call, its vnet header first. */
+static int tap_submit(struct be *be, struct be_ctx *ctx, const struct be_io *io, uint64_t req)
+{
+	struct io_uring_sqe *sqe;
+
+	if (io->op != BE_TRANSMIT && io->op != BE_RECEIVE)
+		return -EOPNOTSUPP;
+	sqe = be_sqe_req(ctx, req);
+	if (!sqe)
+		return -EBUSY;
+	if (io->op == BE_TRANSMIT)
+		io_uring_prep_writev(sqe, be->fd, io->iov, io->iovcnt, 0);
+	else
+		io_uring_prep_readv(sqe, be->fd, io->iov, io->iovcnt, 0);
+	return 1;
+}
+
+/* A read waits for a frame that may never come. */
+static void tap_cancel(struct be *be, struct be_ctx *ctx, uint64_t req)
+{
+	struct io_uring_sqe *sqe = be_sqe_req(ctx, 0);
+
+	if (sqe)
+		io_uring_prep_cancel64(sqe, req, 0);
+}
+
+const struct be_ops be_tap_ops = {
+	.name = "tap",
+	.kind = BE_NET,
+	.open = tap_open,
+	.close = tap_close,
+	.attach = be_attach_none,
+	.submit = tap_submit,
+	.cancel = tap_cancel,
+	.set_offload = tap_set_offload,
+};

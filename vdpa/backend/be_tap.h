@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The tap backend of virtio-net: a tap device opened with IFF_VNET_HDR, so
- * that every frame read or written carries a 12-byte virtio-net header
- * (TUNSETVNETHDRSZ) whose offload fields the kernel honours within what
- * TUNSETOFFLOAD allows. Its link state (IFF_UP) is watched over rtnetlink
- * and reported to a callback, for the device's VIRTIO_NET_S_LINK_UP.
+ * The tap backend of virtio-net (be_tap_ops): a tap device opened with
+ * IFF_VNET_HDR, so that every frame read or written carries a 12-byte
+ * virtio-net header (TUNSETVNETHDRSZ) whose offload fields the kernel
+ * honours within what TUNSETOFFLOAD allows. Beyond its ops, its link state
+ * (IFF_UP) is watched over rtnetlink and reported to a callback, for the
+ * device's VIRTIO_NET_S_LINK_UP.
  */
 #ifndef UVDPA_BE_TAP_H
 #define UVDPA_BE_TAP_H
@@ -13,6 +14,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "backend/backend.h"
 
 struct nl_sock;
 
@@ -32,30 +35,29 @@ struct be_tap {
 };
 
 /*
- * Attach to the tap @name, or create it (non-persistent) with MTU @mtu when
- * no interface has that name. -ENODEV without /dev/net/tun, -EPERM without
- * CAP_NET_ADMIN, -EBUSY when another process holds it, -EINVAL when @name is
- * not a tap, or the kernel's errno.
+ * be_tap_ops.open() fills @be from opts->tap_fd when it is >= 0 (an
+ * inherited tap: -ENOTTY if it is not a tap, -EINVAL if it was opened
+ * without IFF_TAP, IFF_NO_PI and IFF_VNET_HDR), or else attaches to the
+ * tap opts->ifname, or creates it (non-persistent) with MTU opts->mtu when
+ * no interface has that name: -ENODEV without /dev/net/tun, -EPERM without
+ * CAP_NET_ADMIN, -EBUSY when another process holds it, -EINVAL when the
+ * name is no tap's, or the kernel's errno. be->priv is then the tap.
+ *
+ * set_offload(): while the link is watched, the watch thread sets the
+ * offloads soon after: TUNSETOFFLOAD takes the RTNL lock, which
+ * virtio_net's probe holds while it waits for this device to take
+ * DRIVER_OK.
  */
-int be_tap_open(struct be_tap *t, const char *name, unsigned int mtu);
-/*
- * Use the tap already open on @fd (inherited): -ENOTTY if @fd is not a tap,
- * -EINVAL if it was opened without IFF_TAP, IFF_NO_PI and IFF_VNET_HDR.
- */
-int be_tap_use_fd(struct be_tap *t, int fd);
-/*
- * Let the tap hand over what the driver accepts: virtio-net GUEST_* feature
- * bits. While the link is watched, the watch thread sets them soon after:
- * TUNSETOFFLOAD takes the RTNL lock, which virtio_net's probe holds while
- * it waits for this device to take DRIVER_OK. Errors are logged.
- */
-void be_tap_set_offload(struct be_tap *t, uint64_t features);
+static inline struct be_tap *be_tap(const struct be *be)
+{
+	return be->priv;
+}
+
 /*
  * Report IFF_UP changes to @cb (on a thread of its own) from now until
  * be_tap_unwatch() or be_tap_close(); t->up holds the state at the call.
  */
 int be_tap_watch(struct be_tap *t, void (*cb)(void *arg, bool up), void *arg);
 void be_tap_unwatch(struct be_tap *t);
-void be_tap_close(struct be_tap *t);
 
 #endif

@@ -18,6 +18,7 @@
 #include "daemon/ctl.h"
 #include "util/log.h"
 #include "dev/net.h"
+#include "backend/be_tap.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vdpa_nl.h"
 #include "vduse/vduse_dev.h"
@@ -153,8 +154,9 @@ struct served {
 	unsigned int nr_workers;
 	/* Control thread, before any queue runs: see struct vduse_dev_params. */
 	void (*umem_ready)(void *arg, const struct iovec *umem);
-	/* Each worker's ring before the worker runs. */
-	int (*ring_attach)(struct served *s, struct io_uring *ring);
+	/* Each worker's ring before the worker runs, and once it is gone. */
+	int (*ring_attach)(struct served *s, struct be_ctx *ctx);
+	void (*ring_detach)(struct served *s, struct be_ctx *ctx);
 	/* The device's messages are served; it is not on the bus yet. */
 	int (*running)(struct served *s, struct vduse_dev *dev);
 	/* Workers gone: e.g. print statistics. */
@@ -277,7 +279,7 @@ static int serve(const struct cli_opts *o, struct served *s)
 		ret = worker_init(&workers[i], dev.fd, s->model, s->dev, first,
 				  share + (i < extra));
 		if (!ret && s->ring_attach)
-			ret = s->ring_attach(s, &workers[i].ring);
+			ret = s->ring_attach(s, &workers[i].be_ctx);
 		if (!ret)
 			ret = worker_run(&workers[i]);
 		if (ret) {
@@ -346,6 +348,8 @@ out_control:
 out_workers:
 	for (i = 0; i < started; i++) {
 		worker_call(&workers[i], WORKER_EXIT);
+		if (s->ring_detach)
+			s->ring_detach(s, &workers[i].be_ctx);
 		worker_fini(&workers[i]);
 	}
 	free(workers);
@@ -373,11 +377,19 @@ static void use_fixed(void *arg, const struct iovec *umem)
 	be->fixed = *umem;
 }
 
-static int blk_ring_attach(struct served *s, struct io_uring *ring)
+static int blk_ring_attach(struct served *s, struct be_ctx *ctx)
 {
 	struct be *be = s->arg;
 
-	return be->ops->attach(be, ring);
+	return be->ops->attach(be, ctx);
+}
+
+static void blk_ring_detach(struct served *s, struct be_ctx *ctx)
+{
+	struct be *be = s->arg;
+
+	if (be->ops->detach)
+		be->ops->detach(be, ctx);
 }
 
 /* After the detach: removing the disk flushes it. */
@@ -411,6 +423,7 @@ static int serve_blk(const struct cli_opts *o, struct be *be)
 		.nr_workers = o->workers,
 		.umem_ready = use_fixed,
 		.ring_attach = blk_ring_attach,
+		.ring_detach = blk_ring_detach,
 		.stopped = blk_stopped,
 		.resumable = true,
 		.arg = be,
@@ -431,7 +444,8 @@ static int serve_blk(const struct cli_opts *o, struct be *be)
 
 struct net_served {
 	struct net_dev net;
-	struct be_tap tap;
+	struct be be;
+	struct be_tap *tap;
 	struct vduse_dev *vdev;
 	pthread_mutex_t lock;
 };
@@ -444,7 +458,7 @@ static void net_link(void *arg, bool up)
 	int ret;
 
 	pthread_mutex_lock(&n->lock);
-	up = __atomic_load_n(&n->tap.up, __ATOMIC_RELAXED);
+	up = __atomic_load_n(&n->tap->up, __ATOMIC_RELAXED);
 	net_dev_set_link(&n->net, up, &off, &len);
 	ret = vduse_dev_set_config(n->vdev, off, (uint8_t *)&n->net.config + off, len);
 	pthread_mutex_unlock(&n->lock);
@@ -459,13 +473,13 @@ static int net_running(struct served *s, struct vduse_dev *dev)
 	int ret;
 
 	n->vdev = dev;
-	ret = be_tap_watch(&n->tap, net_link, n);
+	ret = be_tap_watch(n->tap, net_link, n);
 	if (ret) {
-		log_err("cannot watch the link of tap %s: %s", n->tap.name, strerror(-ret));
+		log_err("cannot watch the link of tap %s: %s", n->tap->name, strerror(-ret));
 		return ret;
 	}
 	/* A change between opening the tap and watching it. */
-	net_link(n, n->tap.up);
+	net_link(n, n->tap->up);
 	return 0;
 }
 
@@ -475,7 +489,7 @@ static void net_stopped(struct served *s)
 	const struct net_stats *st = &n->net.stats;
 
 	/* No config change after this: the VDUSE device goes next. */
-	be_tap_unwatch(&n->tap);
+	be_tap_unwatch(n->tap);
 	log_debug("net: tx_frames %llu tx_bytes %llu tx_malformed %llu tx_errors %llu "
 		  "rx_frames %llu rx_bytes %llu rx_dropped %llu rx_bad_buffers %llu rx_errors %llu",
 		  (unsigned long long)st->tx_frames, (unsigned long long)st->tx_bytes,
@@ -507,7 +521,7 @@ static void explain_tap(const struct cli_opts *o, int ret)
 
 static int serve_net(const struct cli_opts *o)
 {
-	struct net_served n = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct net_served n = { .be = { .ops = &be_tap_ops }, .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct net_opts no = { .mtu = o->net.mtu, .packed = o->packed };
 	struct served s = {
 		.model = &net_model,
@@ -522,31 +536,33 @@ static int serve_net(const struct cli_opts *o)
 	const uint8_t *m = o->net.mac;
 	int ret;
 
-	if (o->net.tap_fd >= 0)
-		ret = be_tap_use_fd(&n.tap, o->net.tap_fd);
-	else
-		ret = be_tap_open(&n.tap, o->net.tap ? o->net.tap : "uvdpa%d", o->net.mtu);
+	ret = n.be.ops->open(&n.be, &(struct be_opts){
+		.ifname = o->net.tap ? o->net.tap : "uvdpa%d",
+		.tap_fd = o->net.tap_fd,
+		.mtu = o->net.mtu,
+	});
 	if (ret) {
 		explain_tap(o, ret);
 		return ret;
 	}
+	n.tap = be_tap(&n.be);
 	memcpy(no.mac, o->net.mac, sizeof(no.mac));
-	ret = net_dev_init(&n.net, n.tap.fd, &n.tap, &no);
+	ret = net_dev_init(&n.net, &n.be, &no);
 	if (ret) {
 		log_err("cannot set up the virtio-net device: %s", strerror(-ret));
 		goto out;
 	}
-	net_dev_set_link(&n.net, n.tap.up, &(unsigned int){ 0 }, &(unsigned int){ 0 });
+	net_dev_set_link(&n.net, n.tap->up, &(unsigned int){ 0 }, &(unsigned int){ 0 });
 	s.features = n.net.features;
 	s.config = &n.net.config;
 	s.config_size = n.net.config_size;
 	snprintf(s.what, sizeof(s.what),
-		 "virtio-net, tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u", n.tap.name,
+		 "virtio-net, tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u", n.tap->name,
 		 m[0], m[1], m[2], m[3], m[4], m[5], o->net.mtu);
 	ret = serve(o, &s);
 	net_dev_fini(&n.net);
 out:
-	be_tap_close(&n.tap);
+	n.be.ops->close(&n.be);
 	return ret;
 }
 

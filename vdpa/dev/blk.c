@@ -14,6 +14,7 @@
 #include <linux/virtio_ring.h>
 
 #include "dev/blk.h"
+#include "util/iov.h"
 
 /* Segments per request; the driver adds the header and the status (5.2.4). */
 #define BLK_SEG_MAX 126
@@ -45,45 +46,6 @@ struct blk_req {
 static void blk_count(uint64_t *counter)
 {
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
-}
-
-/*
- * Take @len bytes off the front of *@iov, copying them to @buf unless it is
- * NULL; the iovecs are trimmed in place. Returns the bytes taken.
- */
-static size_t blk_iov_take(struct iovec **iov, unsigned int *cnt, void *buf,
-			   size_t len)
-{
-	size_t taken = 0, n;
-
-	while (*cnt && len) {
-		n = (*iov)->iov_len < len ? (*iov)->iov_len : len;
-		if (buf)
-			memcpy((uint8_t *)buf + taken, (*iov)->iov_base, n);
-		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + n;
-		(*iov)->iov_len -= n;
-		taken += n;
-		len -= n;
-		if (!(*iov)->iov_len) {
-			(*iov)++;
-			(*cnt)--;
-		}
-	}
-	return taken;
-}
-
-static size_t blk_iov_put(const struct iovec *iov, unsigned int cnt,
-			  const void *buf, size_t len)
-{
-	size_t put = 0, n;
-	unsigned int i;
-
-	for (i = 0; i < cnt && put < len; i++) {
-		n = iov[i].iov_len < len - put ? iov[i].iov_len : len - put;
-		memcpy(iov[i].iov_base, (const uint8_t *)buf + put, n);
-		put += n;
-	}
-	return put;
 }
 
 /*
@@ -154,7 +116,7 @@ static void blk_io(const struct blk_dev *dev, const struct blk_req *req,
 static bool blk_progress(struct blk_req *req, uint64_t done)
 {
 	if (req->left) {
-		blk_iov_take(&req->data, &req->data_cnt, NULL, done);
+		iov_take(&req->data, &req->data_cnt, NULL, done);
 		req->offset += done;
 		req->left -= done;
 		if (req->to_driver)
@@ -166,15 +128,14 @@ static bool blk_progress(struct blk_req *req, uint64_t done)
 
 /* Hand the backend the current I/O, and the next ones while they finish at once. */
 static int blk_run(struct blk_dev *dev, struct blk_req *req,
-		   struct io_uring *ring)
+		   struct be_ctx *ctx)
 {
 	struct be_io io;
 	int ret;
 
 	do {
 		blk_io(dev, req, &io);
-		ret = dev->be->ops->queue(dev->be, ring, &io,
-					  (uintptr_t)&req->dreq);
+		ret = dev->be->ops->submit(dev->be, ctx, &io, (uintptr_t)&req->dreq);
 		if (ret > 0)
 			return 1;
 		if (ret < 0)
@@ -184,7 +145,7 @@ static int blk_run(struct blk_dev *dev, struct blk_req *req,
 }
 
 static int blk_rw(struct blk_dev *dev, struct blk_req *req,
-		  struct io_uring *ring, uint64_t sector, uint64_t len)
+		  struct be_ctx *ctx, uint64_t sector, uint64_t len)
 {
 	if (len % BLK_SECTOR || !blk_range_ok(dev, sector, len / BLK_SECTOR))
 		return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
@@ -193,12 +154,12 @@ static int blk_rw(struct blk_dev *dev, struct blk_req *req,
 		return blk_finish(req, VIRTIO_BLK_S_OK);
 	req->offset = sector * BLK_SECTOR;
 	req->left = len;
-	return blk_run(dev, req, ring);
+	return blk_run(dev, req, ctx);
 }
 
 /* DISCARD and WRITE_ZEROES: a table of ranges in the readable data (5.2.6). */
 static int blk_dwz(struct blk_dev *dev, struct blk_req *req,
-		   struct io_uring *ring, struct iovec *rd, unsigned int rd_cnt,
+		   struct be_ctx *ctx, struct iovec *rd, unsigned int rd_cnt,
 		   uint64_t rd_len)
 {
 	bool discard = req->op == BE_DISCARD;
@@ -212,7 +173,7 @@ static int blk_dwz(struct blk_dev *dev, struct blk_req *req,
 	if (!rd_len || rd_len % sizeof(req->segs[0]) || rd_len > sizeof(req->segs))
 		return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 	req->nseg = rd_len / sizeof(req->segs[0]);
-	blk_iov_take(&rd, &rd_cnt, req->segs, rd_len);
+	iov_take(&rd, &rd_cnt, req->segs, rd_len);
 	for (i = 0; i < req->nseg; i++) {
 		flags = le32toh(req->segs[i].flags);
 		/* 5.2.6.2: unknown flags, and UNMAP on a discard, are UNSUPP. */
@@ -228,10 +189,10 @@ static int blk_dwz(struct blk_dev *dev, struct blk_req *req,
 			return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 	}
 	blk_count(discard ? &dev->stats.discards : &dev->stats.write_zeroes);
-	return blk_run(dev, req, ring);
+	return blk_run(dev, req, ctx);
 }
 
-static int blk_start(void *opaque, struct dev_req *dreq, struct io_uring *ring)
+static int blk_start(void *opaque, struct dev_req *dreq, struct be_ctx *ctx)
 {
 	struct blk_dev *dev = opaque;
 	struct blk_req *req = (struct blk_req *)dreq;
@@ -253,7 +214,7 @@ static int blk_start(void *opaque, struct dev_req *dreq, struct io_uring *ring)
 		blk_count(&dev->stats.bad_requests);
 		return 0;
 	}
-	blk_iov_take(&rd, &rd_cnt, &hdr, sizeof(hdr));
+	iov_take(&rd, &rd_cnt, &hdr, sizeof(hdr));
 	rd_len = c->out_len - sizeof(hdr);
 	wr_len = c->in_len - 1;
 	sector = le64toh(hdr.sector);
@@ -266,25 +227,25 @@ static int blk_start(void *opaque, struct dev_req *dreq, struct io_uring *ring)
 		req->data = wr;
 		req->data_cnt = wr_cnt;
 		req->to_driver = true;
-		return blk_rw(dev, req, ring, sector, wr_len);
+		return blk_rw(dev, req, ctx, sector, wr_len);
 	case VIRTIO_BLK_T_OUT:
 		if (wr_len || dev->be->read_only)
 			return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 		req->op = BE_WRITE;
 		req->data = rd;
 		req->data_cnt = rd_cnt;
-		return blk_rw(dev, req, ring, sector, rd_len);
+		return blk_rw(dev, req, ctx, sector, rd_len);
 	case VIRTIO_BLK_T_FLUSH:
 		if (rd_len || wr_len)
 			return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 		blk_count(&dev->stats.flushes);
 		req->op = BE_FLUSH;
-		return blk_run(dev, req, ring);
+		return blk_run(dev, req, ctx);
 	case VIRTIO_BLK_T_GET_ID:
 		if (rd_len)
 			return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 		blk_count(&dev->stats.get_ids);
-		req->written = blk_iov_put(wr, wr_cnt, dev->id, sizeof(dev->id));
+		req->written = iov_from_buf(wr, wr_cnt, 0, dev->id, sizeof(dev->id));
 		return blk_finish(req, VIRTIO_BLK_S_OK);
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
@@ -292,13 +253,13 @@ static int blk_start(void *opaque, struct dev_req *dreq, struct io_uring *ring)
 			return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 		req->op = le32toh(hdr.type) == VIRTIO_BLK_T_DISCARD ?
 			  BE_DISCARD : BE_WRITE_ZEROES;
-		return blk_dwz(dev, req, ring, rd, rd_cnt, rd_len);
+		return blk_dwz(dev, req, ctx, rd, rd_cnt, rd_len);
 	}
 	return blk_reject(dev, req, VIRTIO_BLK_S_UNSUPP);
 }
 
 static int blk_complete(void *opaque, struct dev_req *dreq, int res,
-			struct io_uring *ring)
+			struct be_ctx *ctx)
 {
 	struct blk_dev *dev = opaque;
 	struct blk_req *req = (struct blk_req *)dreq;
@@ -312,7 +273,7 @@ static int blk_complete(void *opaque, struct dev_req *dreq, int res,
 		return blk_io_error(dev, req);
 	if (!blk_progress(req, res))
 		return blk_finish(req, VIRTIO_BLK_S_OK);
-	return blk_run(dev, req, ring);
+	return blk_run(dev, req, ctx);
 }
 
 static void blk_req_init(void *opaque, struct dev_req *dreq)
@@ -400,9 +361,7 @@ int blk_dev_init(struct blk_dev *dev, struct be *be, const struct blk_opts *opts
 }
 
 const struct dev_model blk_model = {
-	.name = "blk",
 	.req_size = sizeof(struct blk_req),
-	.max_iov = BLK_MAX_IOV,
 	.req_init = blk_req_init,
 	.start = blk_start,
 	.complete = blk_complete,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The virtio-net device model (virtio 1.x, section 5.1); see net.h for the
- * shape of TX and RX. The driver's header and the fd's vnet header have the
- * same layout; the model checks every header against the negotiated
+ * shape of TX and RX. The driver's header and the backend's vnet header have
+ * the same layout; the model checks every header against the negotiated
  * features before it passes one on, in either direction.
  */
 #include <errno.h>
@@ -13,13 +13,13 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
-#include "backend/backend.h"
-#include "util/log.h"
 #include "dev/net.h"
+#include "util/iov.h"
+#include "util/log.h"
 
 /* iovecs per chain: virtio_net's longest (MAX_SKB_FRAGS + 2), each split in two. */
 #define NET_MAX_IOV 64
-/* What a read may bring beyond the first chain. */
+/* What a receive may bring beyond the first chain. */
 #define NET_STAGING (NET_HDR_LEN + NET_MAX_FRAME)
 #define NET_ETH_HLEN 14U
 #define NET_VLAN_HLEN 4U
@@ -36,7 +36,7 @@
 struct net_req {
 	struct dev_req dreq;
 	bool rx;
-	/* TX: the header as the fd takes it. */
+	/* TX: the header as the backend takes it. */
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	/*
 	 * The chain's iovecs start at iov[1]: TX puts the header copy just
@@ -48,36 +48,6 @@ struct net_req {
 static bool net_has(uint64_t features, unsigned int bit)
 {
 	return features & 1ULL << bit;
-}
-
-/*
- * Copy @len bytes between @buf and the iovecs, starting @off bytes into
- * them: into the iovecs if @to_iov. Returns the bytes copied.
- */
-static size_t net_iov_copy(const struct iovec *iov, unsigned int cnt, size_t off,
-			   void *buf, size_t len, bool to_iov)
-{
-	size_t done = 0, n;
-	unsigned int i;
-
-	for (i = 0; i < cnt && done < len; i++) {
-		uint8_t *base = iov[i].iov_base;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		n = iov[i].iov_len - off;
-		if (n > len - done)
-			n = len - done;
-		if (to_iov)
-			memcpy(base + off, (uint8_t *)buf + done, n);
-		else
-			memcpy((uint8_t *)buf + done, base + off, n);
-		done += n;
-		off = 0;
-	}
-	return done;
 }
 
 /* The GSO types a direction allows: HOST_* for TX, GUEST_* for RX (5.1.6.2). */
@@ -133,6 +103,15 @@ int net_hdr_from_fd(struct virtio_net_hdr_mrg_rxbuf *h, uint64_t f)
 	return 0;
 }
 
+/* What the backend may hand over: the driver takes partial checksums only with GUEST_CSUM. */
+static unsigned int net_offload(uint64_t f)
+{
+	if (!net_has(f, VIRTIO_NET_F_GUEST_CSUM))
+		return 0;
+	return BE_OFFLOAD_CSUM | (net_has(f, VIRTIO_NET_F_GUEST_TSO4) ? BE_OFFLOAD_TSO4 : 0) |
+	       (net_has(f, VIRTIO_NET_F_GUEST_TSO6) ? BE_OFFLOAD_TSO6 : 0);
+}
+
 /* Drop a TX chain the driver should not have made: counted, never passed on. */
 static int net_tx_malformed(struct net_dev *dev)
 {
@@ -140,59 +119,56 @@ static int net_tx_malformed(struct net_dev *dev)
 	return 0;
 }
 
-static int net_tx_start(struct net_dev *dev, struct net_req *req, struct io_uring *ring)
+static int net_tx_start(struct net_dev *dev, struct net_req *req, struct be_ctx *ctx)
 {
 	struct vq_chain *c = &req->dreq.chain;
 	struct iovec *iov = c->iov;
-	unsigned int skip = 0;
-	size_t left = NET_HDR_LEN;
+	unsigned int cnt = c->out_num;
 	uint64_t frame;
-	struct io_uring_sqe *sqe;
+	int ret;
 
 	req->dreq.used_len = 0;
 	if (c->in_num || c->out_len < NET_HDR_LEN + NET_ETH_HLEN)
 		return net_tx_malformed(dev);
 	frame = c->out_len - NET_HDR_LEN;
-	net_iov_copy(iov, c->out_num, 0, &req->hdr, NET_HDR_LEN, false);
+	iov_to_buf(iov, cnt, 0, &req->hdr, NET_HDR_LEN);
 	if (frame > NET_MAX_FRAME || net_hdr_to_fd(&req->hdr, dev->negotiated))
 		return net_tx_malformed(dev);
 	if (req->hdr.hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
 	    frame > dev->mtu + NET_ETH_HLEN + NET_VLAN_HLEN)
 		return net_tx_malformed(dev);
 
-	/* Trim the header off the chain and put the copy in its place. */
-	while (left) {
-		if (iov[skip].iov_len <= left) {
-			left -= iov[skip++].iov_len;
-			continue;
-		}
-		iov[skip].iov_base = (uint8_t *)iov[skip].iov_base + left;
-		iov[skip].iov_len -= left;
-		left = 0;
-	}
-	req->iov[skip] = (struct iovec){ .iov_base = &req->hdr, .iov_len = NET_HDR_LEN };
-	sqe = be_get_sqe(ring);
-	if (!sqe) {
+	/* Trim the header off the chain and put the copy in its place: req->iov has room. */
+	iov_take(&iov, &cnt, NULL, NET_HDR_LEN);
+	*--iov = (struct iovec){ .iov_base = &req->hdr, .iov_len = NET_HDR_LEN };
+	ret = dev->be->ops->submit(dev->be, ctx, &(struct be_io){
+		.op = BE_TRANSMIT,
+		.iov = iov,
+		.iovcnt = cnt + 1,
+	}, (uintptr_t)&req->dreq);
+	if (ret > 0)
+		return 1;
+	if (ret < 0) {
 		dev->stats.tx_errors++;
-		return 0;
+	} else {
+		dev->stats.tx_frames++;
+		dev->stats.tx_bytes += frame;
 	}
-	io_uring_prep_writev(sqe, dev->fd, &req->iov[skip], c->out_num - skip + 1, 0);
-	io_uring_sqe_set_data(sqe, &req->dreq);
-	return 1;
+	return 0;
 }
 
-static void net_rx_read(struct net_dev *dev, struct io_uring *ring)
+static void net_rx_read(struct net_dev *dev, struct be_ctx *ctx)
 {
 	struct net_rx *rx = &dev->rx;
 	struct vq_chain *c = &rx->head->dreq.chain;
-	struct io_uring_sqe *sqe = be_get_sqe(ring);
 
-	if (!sqe)
-		return;
 	c->iov[c->in_num] = (struct iovec){ .iov_base = rx->staging, .iov_len = NET_STAGING };
-	io_uring_prep_readv(sqe, dev->fd, c->iov, c->in_num + 1, 0);
-	io_uring_sqe_set_data(sqe, &rx->head->dreq);
-	rx->reading = true;
+	/* Refused (no SQE): the chain waits for the next kick. */
+	rx->reading = dev->be->ops->submit(dev->be, ctx, &(struct be_io){
+		.op = BE_RECEIVE,
+		.iov = c->iov,
+		.iovcnt = c->in_num + 1,
+	}, (uintptr_t)&rx->head->dreq) > 0;
 }
 
 static void net_rx_give_back(struct net_rx *rx, struct net_req *req)
@@ -202,7 +178,7 @@ static void net_rx_give_back(struct net_rx *rx, struct net_req *req)
 }
 
 /* Find a chain to read the next frame into, and read, unless one is under way. */
-static void net_rx_arm(struct net_dev *dev, struct io_uring *ring)
+static void net_rx_arm(struct net_dev *dev, struct be_ctx *ctx)
 {
 	struct net_rx *rx = &dev->rx;
 	struct dev_req *dreq;
@@ -220,7 +196,7 @@ static void net_rx_arm(struct net_dev *dev, struct io_uring *ring)
 		rx->head->rx = true;
 	}
 	if (!rx->reading && !rx->len)
-		net_rx_read(dev, ring);
+		net_rx_read(dev, ctx);
 }
 
 /*
@@ -245,7 +221,7 @@ static void net_rx_drop(struct net_dev *dev, bool keep_head)
 }
 
 /* Spread the rest of the frame over more chains, then hand them all over. */
-static void net_rx_fill(struct net_dev *dev, struct io_uring *ring)
+static void net_rx_fill(struct net_dev *dev, struct be_ctx *ctx)
 {
 	struct net_rx *rx = &dev->rx;
 	struct dev_req *dreq;
@@ -271,16 +247,16 @@ static void net_rx_fill(struct net_dev *dev, struct io_uring *ring)
 			net_rx_give_back(rx, (struct net_req *)dreq);
 			continue;
 		}
-		dreq->used_len = net_iov_copy(c->iov, c->in_num, 0,
+		dreq->used_len = iov_from_buf(c->iov, c->in_num, 0,
 					      rx->staging + (rx->placed - rx->in_head),
-					      rx->len - rx->placed, true);
+					      rx->len - rx->placed);
 		rx->placed += dreq->used_len;
 		rx->bufs[rx->nbufs++] = (struct net_req *)dreq;
 	}
 	/* The driver takes num_buffers used elements in a row, the first one first. */
 	rx->hdr.num_buffers = htole16(rx->nbufs);
 	c = &rx->head->dreq.chain;
-	net_iov_copy(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN, true);
+	iov_from_buf(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN);
 	for (i = 0; i < rx->nbufs; i++)
 		rx->q->push(rx->q, &rx->bufs[i]->dreq);
 	dev->stats.rx_frames++;
@@ -289,11 +265,11 @@ static void net_rx_fill(struct net_dev *dev, struct io_uring *ring)
 	rx->nbufs = 0;
 	rx->len = 0;
 next:
-	net_rx_arm(dev, ring);
+	net_rx_arm(dev, ctx);
 }
 
 static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
-			   struct io_uring *ring)
+			   struct be_ctx *ctx)
 {
 	struct net_rx *rx = &dev->rx;
 	struct vq_chain *c = &req->dreq.chain;
@@ -313,7 +289,7 @@ static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 	if (len < NET_HDR_LEN + NET_ETH_HLEN || (len > c->in_len && !rx->mrg) ||
 	    len >= c->in_len + NET_STAGING)
 		goto drop;
-	net_iov_copy(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN, false);
+	iov_to_buf(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN);
 	if (net_hdr_from_fd(&rx->hdr, dev->negotiated))
 		goto drop;
 	rx->len = len;
@@ -322,26 +298,26 @@ static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 	req->dreq.used_len = rx->in_head;
 	rx->bufs[0] = req;
 	rx->nbufs = 1;
-	net_rx_fill(dev, ring);
+	net_rx_fill(dev, ctx);
 	return 1;
 drop:
 	dev->stats.rx_dropped++;
-	net_rx_read(dev, ring);
+	net_rx_read(dev, ctx);
 	return 1;
 }
 
-static int net_start(void *opaque, struct dev_req *dreq, struct io_uring *ring)
+static int net_start(void *opaque, struct dev_req *dreq, struct be_ctx *ctx)
 {
-	return net_tx_start(opaque, (struct net_req *)dreq, ring);
+	return net_tx_start(opaque, (struct net_req *)dreq, ctx);
 }
 
-static int net_complete(void *opaque, struct dev_req *dreq, int res, struct io_uring *ring)
+static int net_complete(void *opaque, struct dev_req *dreq, int res, struct be_ctx *ctx)
 {
 	struct net_dev *dev = opaque;
 	struct net_req *req = (struct net_req *)dreq;
 
 	if (req->rx)
-		return net_rx_complete(dev, req, res, ring);
+		return net_rx_complete(dev, req, res, ctx);
 	if (res < 0) {
 		dev->stats.tx_errors++;
 	} else {
@@ -351,7 +327,7 @@ static int net_complete(void *opaque, struct dev_req *dreq, int res, struct io_u
 	return 0;
 }
 
-static void net_queue_start(void *opaque, struct dev_queue *q, struct io_uring *ring)
+static void net_queue_start(void *opaque, struct dev_queue *q, struct be_ctx *ctx)
 {
 	struct net_dev *dev = opaque;
 	struct net_rx *rx = &dev->rx;
@@ -366,39 +342,35 @@ static void net_queue_start(void *opaque, struct dev_queue *q, struct io_uring *
 	rx->head = NULL;
 	rx->len = 0;
 	rx->nbufs = 0;
-	if (dev->tap)
-		be_tap_set_offload(dev->tap, q->features);
+	if (dev->be->ops->set_offload)
+		dev->be->ops->set_offload(dev->be, net_offload(q->features));
 }
 
-static bool net_kick(void *opaque, struct dev_queue *q, struct io_uring *ring)
+static bool net_kick(void *opaque, struct dev_queue *q, struct be_ctx *ctx)
 {
 	struct net_dev *dev = opaque;
 
 	if (q->index != NET_RX_QUEUE)
 		return false;
 	if (dev->rx.len)
-		net_rx_fill(dev, ring);
+		net_rx_fill(dev, ctx);
 	else
-		net_rx_arm(dev, ring);
+		net_rx_arm(dev, ctx);
 	return true;
 }
 
-static void net_queue_stop(void *opaque, struct dev_queue *q, struct io_uring *ring)
+static void net_queue_stop(void *opaque, struct dev_queue *q, struct be_ctx *ctx)
 {
 	struct net_dev *dev = opaque;
 	struct net_rx *rx = &dev->rx;
-	struct io_uring_sqe *sqe;
 
 	if (q->index != NET_RX_QUEUE)
 		return;
 	rx->stopping = true;
 	if (rx->reading) {
-		/* The read comes back cancelled, and its chain with it. */
-		sqe = be_get_sqe(ring);
-		if (sqe) {
-			io_uring_prep_cancel64(sqe, (uintptr_t)&rx->head->dreq, 0);
-			io_uring_sqe_set_data64(sqe, 0);
-		}
+		/* The receive comes back cancelled, and its chain with it. */
+		if (dev->be->ops->cancel)
+			dev->be->ops->cancel(dev->be, ctx, (uintptr_t)&rx->head->dreq);
 	} else if (rx->len) {
 		net_rx_drop(dev, false);
 	} else if (rx->head) {
@@ -417,7 +389,7 @@ static void net_req_init(void *opaque, struct dev_req *dreq)
 	dreq->chain.max_iov = NET_MAX_IOV;
 }
 
-int net_dev_init(struct net_dev *dev, int fd, struct be_tap *tap, const struct net_opts *opts)
+int net_dev_init(struct net_dev *dev, struct be *be, const struct net_opts *opts)
 {
 	static const uint8_t zero[6];
 
@@ -427,8 +399,7 @@ int net_dev_init(struct net_dev *dev, int fd, struct be_tap *tap, const struct n
 	dev->rx.staging = malloc(NET_STAGING);
 	if (!dev->rx.staging)
 		return -ENOMEM;
-	dev->fd = fd;
-	dev->tap = tap;
+	dev->be = be;
 	dev->mtu = opts->mtu;
 	dev->features = NET_FEATURES;
 	if (opts->packed)
@@ -454,9 +425,7 @@ void net_dev_set_link(struct net_dev *dev, bool up, unsigned int *offset, unsign
 }
 
 const struct dev_model net_model = {
-	.name = "net",
 	.req_size = sizeof(struct net_req),
-	.max_iov = NET_MAX_IOV,
 	.req_init = net_req_init,
 	.start = net_start,
 	.complete = net_complete,

@@ -2,16 +2,16 @@
 /*
  * The virtio-net device model (virtio 1.x spec, section 5.1): one queue pair
  * (VDUSE refuses VIRTIO_NET_F_CTRL_VQ, so there is no control queue to
- * configure more), frames moved between the driver's buffers and a tap-like
- * fd whose frames carry a 12-byte virtio-net header.
+ * configure more), frames moved between the driver's buffers and a net
+ * backend (a tap) whose frames carry a 12-byte virtio-net header.
  *
- * TX (queue 1) is request-shaped: the worker pops a chain, the model writes
- * it to the fd with one writev, the chain goes back when the write completes.
- * RX (queue 0) is not: the model pops chains itself, only while a read from
- * the fd is wanted. One read is in flight at a time, into the first chain's
+ * TX (queue 1) is request-shaped: the worker pops a chain, the model hands
+ * it to the backend as one frame, the chain goes back when it is sent. RX
+ * (queue 0) is not: the model pops chains itself, only while a receive is
+ * wanted. One receive is in flight at a time, into the first chain's
  * buffers followed by a staging buffer; a frame longer than the first chain
  * spreads from the staging buffer over more chains (VIRTIO_NET_F_MRG_RXBUF).
- * With no buffer from the driver, nothing reads the fd until the next kick.
+ * With no buffer from the driver, nothing is received until the next kick.
  */
 #ifndef UVDPA_NET_H
 #define UVDPA_NET_H
@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <linux/virtio_net.h>
 
-#include "backend/be_tap.h"
+#include "backend/backend.h"
 #include "worker/device.h"
 
 #define NET_RX_QUEUE 0
@@ -42,7 +42,7 @@ struct net_opts {
 struct net_stats {
 	uint64_t tx_frames, tx_bytes;
 	uint64_t tx_malformed;	/* chains dropped: short, header only, oversize, bad header */
-	uint64_t tx_errors;	/* frames the fd refused (e.g. the tap is down) */
+	uint64_t tx_errors;	/* frames the backend refused (e.g. the tap is down) */
 	uint64_t rx_frames, rx_bytes;
 	uint64_t rx_dropped;	/* frames that fit no buffer the driver gave */
 	uint64_t rx_bad_buffers; /* RX chains unusable (device-readable, too short) */
@@ -56,7 +56,7 @@ struct net_rx {
 	struct dev_queue *q;	/* while it runs */
 	bool mrg;		/* VIRTIO_NET_F_MRG_RXBUF negotiated */
 	bool stopping;
-	bool reading;		/* a read is in flight into head */
+	bool reading;		/* a receive is in flight into head */
 	struct net_req *head;	/* the chain the next frame starts in */
 	uint32_t len;		/* frame being placed, with its header; 0: none */
 	uint32_t in_head;	/* of which the bytes that went into head */
@@ -68,8 +68,7 @@ struct net_rx {
 };
 
 struct net_dev {
-	int fd;			/* frames with a 12-byte vnet header */
-	struct be_tap *tap;	/* offloads follow the driver's features; NULL: fd is no tap */
+	struct be *be;		/* frames with a 12-byte vnet header; offloads follow the driver */
 	uint64_t features;	/* offered */
 	uint64_t negotiated;
 	uint16_t mtu;
@@ -80,10 +79,10 @@ struct net_dev {
 };
 
 /*
- * Offer features and fill the config space: 0, -EINVAL for a bad MTU or MAC
- * (multicast, zero), -ENOMEM. @tap may be NULL when @fd is not a tap.
+ * Offer features and fill the config space for the net backend @be: 0,
+ * -EINVAL for a bad MTU or MAC (multicast, zero), -ENOMEM.
  */
-int net_dev_init(struct net_dev *dev, int fd, struct be_tap *tap, const struct net_opts *opts);
+int net_dev_init(struct net_dev *dev, struct be *be, const struct net_opts *opts);
 void net_dev_fini(struct net_dev *dev);
 /*
  * Set VIRTIO_NET_S_LINK_UP in the config space; the caller hands the
@@ -93,11 +92,12 @@ void net_dev_fini(struct net_dev *dev);
 void net_dev_set_link(struct net_dev *dev, bool up, unsigned int *offset, unsigned int *len);
 
 /*
- * Header mapping between the driver and the fd, in place: 0, or -EINVAL for
- * a header the negotiated @features do not allow (dropped, never passed on).
- * to_fd: a TX header becomes the fd's (host-endian, num_buffers cleared).
- * from_fd: an RX header from the fd becomes the driver's, checksum flags
- * cleared without GUEST_CSUM; num_buffers is the caller's.
+ * Header mapping between the driver and the backend, in place: 0, or
+ * -EINVAL for a header the negotiated @features do not allow (dropped,
+ * never passed on). to_fd: a TX header becomes the backend's (host-endian,
+ * num_buffers cleared). from_fd: an RX header from the backend becomes the
+ * driver's, checksum flags cleared without GUEST_CSUM; num_buffers is the
+ * caller's.
  */
 int net_hdr_to_fd(struct virtio_net_hdr_mrg_rxbuf *h, uint64_t features);
 int net_hdr_from_fd(struct virtio_net_hdr_mrg_rxbuf *h, uint64_t features);

@@ -3,9 +3,11 @@
  * What a worker asks of a device model (blk, net): start a request the
  * worker popped from a virtqueue, and finish it when its I/O completes. The
  * worker owns the rings, the io_uring and the interrupts; the model owns the
- * request's meaning. A queue the device fills on its own schedule (net RX:
- * when a frame arrives, not when the driver kicks) is popped by the model
- * itself through struct dev_queue. Adding a device type is one file with a
+ * request's meaning and hands its I/O to a backend through the worker's
+ * struct be_ctx (backend/be_ctx.h), which it passes on untouched. A queue
+ * the device fills on its own schedule (net RX: when a frame arrives, not
+ * when the driver kicks) is popped by the model itself through struct
+ * dev_queue. Adding a device type is one file with a
  * struct dev_model and one entry in the daemon's table.
  */
 #ifndef UVDPA_DEVICE_H
@@ -14,8 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <liburing.h>
 
+#include "backend/be_ctx.h"
 #include "ring/virtqueue.h"
 
 /*
@@ -48,24 +50,23 @@ struct dev_queue {
 };
 
 struct dev_model {
-	const char *name;
 	size_t req_size;	/* >= sizeof(struct dev_req) */
-	unsigned int max_iov;
 	/* Set up @req's chain.iov and chain.max_iov, once, after allocating it. */
 	void (*req_init)(void *dev, struct dev_req *req);
 	/*
-	 * Start @req, just popped. Return 1 when I/O is queued on @ring (its
-	 * CQEs carry user_data == (uintptr_t)req), or 0 when the request is
+	 * Start @req, just popped. Return 1 when I/O is queued through @ctx
+	 * (with the request handle (uintptr_t)req), or 0 when the request is
 	 * finished (used_len set; a malformed request is finished with an
 	 * error status where it has room for one). Never fails otherwise.
 	 */
-	int (*start)(void *dev, struct dev_req *req, struct io_uring *ring);
+	int (*start)(void *dev, struct dev_req *req, struct be_ctx *ctx);
 	/*
-	 * The CQE result @res of @req's I/O. Return 1 if the worker must leave
-	 * @req alone (more I/O queued for it, e.g. the rest of a short transfer,
-	 * or the model keeps it and pushes it itself), 0 when it is finished.
+	 * The result @res of @req's I/O (bytes or -errno). Return 1 if the
+	 * worker must leave @req alone (more I/O queued for it, e.g. the rest
+	 * of a short transfer, or the model keeps it and pushes it itself), 0
+	 * when it is finished.
 	 */
-	int (*complete)(void *dev, struct dev_req *req, int res, struct io_uring *ring);
+	int (*complete)(void *dev, struct dev_req *req, int res, struct be_ctx *ctx);
 	/*
 	 * Optional queue hooks. queue_start: @q runs (after DRIVER_OK, or
 	 * again after a stop). kick: @q was started or kicked; return true if
@@ -75,9 +76,9 @@ struct dev_model {
 	 * finished through complete()) for the stop to end, so cancel I/O that
 	 * would not end by itself.
 	 */
-	void (*queue_start)(void *dev, struct dev_queue *q, struct io_uring *ring);
-	bool (*kick)(void *dev, struct dev_queue *q, struct io_uring *ring);
-	void (*queue_stop)(void *dev, struct dev_queue *q, struct io_uring *ring);
+	void (*queue_start)(void *dev, struct dev_queue *q, struct be_ctx *ctx);
+	bool (*kick)(void *dev, struct dev_queue *q, struct be_ctx *ctx);
+	void (*queue_stop)(void *dev, struct dev_queue *q, struct be_ctx *ctx);
 };
 
 #endif

@@ -13,29 +13,21 @@
 
 /*
  * user_data of the worker's own reads; requests use their dev_req address,
- * which is at least 8-byte aligned, so the low bits tell them apart.
+ * which is at least 8-byte aligned, so the low bits tell them apart, and
+ * backends their own tag (backend/be_ctx.h).
  */
 #define TAG_KICK 1UL
 #define TAG_CMD 2UL
 #define TAG_TIMER 3UL	/* a queue's deferred-interrupt deadline */
-#define TAG_MASK 3UL
+#define TAG_MASK BE_UD_MASK
 
 #define RING_ENTRIES 256
 
-static struct io_uring_sqe *get_sqe(struct worker *w)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
-
-	if (!sqe) {
-		io_uring_submit(&w->ring);
-		sqe = io_uring_get_sqe(&w->ring);
-	}
-	return sqe;
-}
+static void complete_req(struct be_ctx *ctx, uint64_t ud, int res);
 
 static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
 {
-	struct io_uring_sqe *sqe = get_sqe(w);
+	struct io_uring_sqe *sqe = be_get_sqe(&w->ring);
 
 	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
 	io_uring_sqe_set_data64(sqe, tag);
@@ -51,6 +43,7 @@ int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, voi
 	w->dev_fd = dev_fd;
 	w->model = model;
 	w->dev = dev;
+	w->be_ctx = (struct be_ctx){ .ring = &w->ring, .complete = complete_req, .owner = w };
 	w->nr_queues = nr;
 	iotlb_init(&w->tlb, dev_fd);
 	w->enable_fd = -1;
@@ -173,11 +166,11 @@ static unsigned int process(struct wq *q)
 
 	if (!q->running || q->broken || w->stopping)
 		return 0;
-	if (w->model->kick && w->model->kick(w->dev, &q->dq, &w->ring))
+	if (w->model->kick && w->model->kick(w->dev, &q->dq, &w->be_ctx))
 		return 0;
 	while (wq_pop(&q->dq, &req) > 0) {
 		popped++;
-		if (w->model->start(w->dev, req, &w->ring) == 0)
+		if (w->model->start(w->dev, req, &w->be_ctx) == 0)
 			finish(q, req);
 	}
 	return popped;
@@ -201,7 +194,7 @@ static int resubmit(struct wq *q)
 		q->nr_free--;
 		q->inflight++;
 		req->owner = q;
-		if (w->model->start(w->dev, req, &w->ring) == 0)
+		if (w->model->start(w->dev, req, &w->be_ctx) == 0)
 			finish(q, req);
 	}
 	return 0;
@@ -303,7 +296,7 @@ static void arm_timer(struct wq *q)
 
 	if (q->timer_armed)
 		return;
-	sqe = get_sqe(q->w);
+	sqe = be_get_sqe(&q->w->ring);
 	q->timer_ts.tv_sec = q->nf.deadline / 1000000000ULL;
 	q->timer_ts.tv_nsec = q->nf.deadline % 1000000000ULL;
 	io_uring_prep_timeout(sqe, &q->timer_ts, 0, IORING_TIMEOUT_ABS);
@@ -377,7 +370,7 @@ static void command(struct worker *w)
 			if (ret)
 				continue;
 			if (w->model->queue_start)
-				w->model->queue_start(w->dev, &q->dq, &w->ring);
+				w->model->queue_start(w->dev, &q->dq, &w->be_ctx);
 			process(q);
 		}
 		command_done(w);
@@ -387,7 +380,7 @@ static void command(struct worker *w)
 		w->stopping = true;
 		for (i = 0; i < w->nr_queues; i++)
 			if (w->queues[i].running && w->model->queue_stop)
-				w->model->queue_stop(w->dev, &w->queues[i].dq, &w->ring);
+				w->model->queue_stop(w->dev, &w->queues[i].dq, &w->be_ctx);
 		break;
 	case WORKER_EXIT:
 		w->exiting = true;
@@ -407,6 +400,19 @@ static void enabled_late(struct worker *w)
 
 	if (write(w->enable_fd, &one, sizeof(one)) != sizeof(one))
 		log_err("worker: cannot reach the control thread: %s", strerror(errno));
+}
+
+/* A request's I/O ended: from its CQE, or from a backend (be_complete()). */
+static void complete_req(struct be_ctx *ctx, uint64_t ud, int res)
+{
+	struct worker *w = ctx->owner;
+	struct dev_req *req = (struct dev_req *)(uintptr_t)ud;
+
+	/* Nobody waits for user_data 0 (a backend's cancel, say). */
+	if (!req)
+		return;
+	if (w->model->complete(w->dev, req, res, ctx) == 0)
+		finish(req->owner, req);
 }
 
 static void complete(struct worker *w, struct io_uring_cqe *cqe)
@@ -438,16 +444,12 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 		arm_read(w, w->cmd_fd, &w->cmd_buf, ud);
 		command(w);
 		break;
-	default: {
-		struct dev_req *req = (struct dev_req *)ud;
-
-		/* Nobody waits for user_data 0 (a model's cancel, say). */
-		if (!req)
-			break;
-		if (w->model->complete(w->dev, req, cqe->res, &w->ring) == 0)
-			finish(req->owner, req);
+	case BE_UD_EVENT:
+		be_ctx_event(&w->be_ctx, cqe);
 		break;
-	}
+	default:
+		complete_req(&w->be_ctx, ud, cqe->res);
+		break;
 	}
 }
 

@@ -67,6 +67,7 @@ struct wq {
 struct worker {
 	pthread_t thread;
 	struct io_uring ring;
+	struct be_ctx be_ctx;	/* the ring as the model's backend sees it */
 	int cmd_fd;
 	uint64_t cmd_buf;
 	int dev_fd;
