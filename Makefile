@@ -8,7 +8,7 @@
 #   make bench        benchmarks (native, then in the VM)
 #   make fuzz         run the fuzz targets for FUZZ_SECONDS each
 #   make soak         10 minutes of fio verify with a daemon reconnect every minute (test VM)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (also the systemd unit, SYSTEMDUNITDIR)
 #   make deps         install the Debian packages needed to build and test
 #
 #   O=dir             output directory (default: build)
@@ -54,7 +54,7 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Ivdpa -Iuapi
-CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 liburing libbpf)
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 liburing libbpf libsystemd)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARNINGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
@@ -86,7 +86,7 @@ include selftests/targets.mk
 KSFT_INSTALL := $(abspath $(OUT))/ksft
 
 UVDPAD := $(OUT)/uvdpad
-LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0 libbpf) -lpthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0 libbpf libsystemd) -lpthread
 UVDPACTL := $(OUT)/uvdpactl
 
 all: $(LIB) $(UVDPAD) $(UVDPACTL) $(BENCHES)
@@ -190,12 +190,23 @@ deps:
 UAPI_HDRS := $(wildcard uapi/*.h)
 
 MANDIR ?= $(PREFIX)/share/man
+# systemd reads units and modules-load.d files under /usr/local/lib too.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+SYSCONFDIR ?= /etc
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(INCLUDEDIR)/uvdpa
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(INCLUDEDIR)/uvdpa $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(MODULESLOADDIR) $(DESTDIR)$(SYSCONFDIR)/uvdpa
 	install -m 0755 $(UVDPAD) $(DESTDIR)$(SBINDIR)/uvdpad
 	install -m 0755 $(UVDPACTL) $(DESTDIR)$(SBINDIR)/uvdpactl
 	install -m 0644 docs/uvdpad.8 docs/uvdpactl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/uvdpad.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@SBINDIR@|$(SBINDIR)|' dist/uvdpad@.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/uvdpad@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/uvdpad@.service
+	install -m 0644 dist/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/uvdpa.conf
+	install -m 0644 dist/example.conf $(DESTDIR)$(SYSCONFDIR)/uvdpa/example.conf.sample
 	$(if $(UAPI_HDRS),install -m 0644 $(UAPI_HDRS) $(DESTDIR)$(INCLUDEDIR)/uvdpa/)
 
 clean:
