@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Layout-independent part of the virtqueue engine: setup, in-flight
- * tracking, the in-order check and restart state.
+ * Layout-independent part of the virtqueue engine: setup, the public calls
+ * that dispatch to the split or packed layout, and restart state.
  */
-#include <stdlib.h>
 #include <string.h>
 #include <linux/virtio_config.h>
 
@@ -12,19 +11,6 @@
 static bool has_feature(const struct vq_config *cfg, unsigned int bit)
 {
 	return cfg->features & (1ULL << bit);
-}
-
-int vq_map_area(const struct vq *vq, uint64_t iova, uint64_t size,
-		unsigned int access, void **hva)
-{
-	uint64_t mapped;
-	int err;
-
-	err = vq->xlate.translate(vq->xlate.ctx, iova, size, access, hva,
-				  &mapped);
-	if (err)
-		return err;
-	return mapped == size ? 0 : -EFAULT;
 }
 
 static int map_rings(struct vq *vq, const struct vq_config *cfg)
@@ -82,46 +68,17 @@ int vq_init(struct vq *vq, const struct vq_config *cfg,
 	vq->used_wrap = true;
 	vq->signalled_wrap = true;
 	err = map_rings(vq, cfg);
+	if (!err)
+		err = vq_inflight_init(vq);
 	if (err)
 		return err;
-	vq->inflight = calloc((vq->num + 63) / 64, sizeof(*vq->inflight));
-	if (vq->in_order)
-		vq->order = calloc(vq->num, sizeof(*vq->order));
-	if (!vq->inflight || (vq->in_order && !vq->order)) {
-		vq_fini(vq);
-		return -ENOMEM;
-	}
 	vq_enable_notify(vq);
 	return 0;
 }
 
 void vq_fini(struct vq *vq)
 {
-	free(vq->inflight);
-	free(vq->order);
-	vq->inflight = NULL;
-	vq->order = NULL;
-}
-
-static bool test_inflight(const struct vq *vq, uint16_t id)
-{
-	return vq->inflight[id / 64] & (1ULL << (id % 64));
-}
-
-int vq_take(struct vq *vq, uint16_t id, uint32_t token)
-{
-	if (id >= vq->num)
-		return -ERANGE;
-	if (test_inflight(vq, id))
-		return -EEXIST;
-	vq->inflight[id / 64] |= 1ULL << (id % 64);
-	vq->inflight_count++;
-	if (vq->in_order) {
-		vq->order[vq->pop_seq] = token;
-		if (++vq->pop_seq == vq->num)
-			vq->pop_seq = 0;
-	}
-	return 0;
+	vq_inflight_fini(vq);
 }
 
 int vq_pop(struct vq *vq, struct vq_chain *chain)
@@ -142,26 +99,17 @@ int vq_pop(struct vq *vq, struct vq_chain *chain)
 
 int vq_push(struct vq *vq, uint32_t token, uint32_t len)
 {
-	uint16_t id = token & 0xffff;
-	uint16_t count = token >> 16;
+	int err;
 
 	if (vq->error)
 		return vq->error;
-	if (id >= vq->num || !test_inflight(vq, id) ||
-	    (vq->packed && (!count || count > vq->num)))
-		return -ENOENT;
-	if (vq->in_order) {
-		if (vq->order[vq->push_seq] != token)
-			return -EINVAL;
-		if (++vq->push_seq == vq->num)
-			vq->push_seq = 0;
-	}
-	vq->inflight[id / 64] &= ~(1ULL << (id % 64));
-	vq->inflight_count--;
+	err = vq_release(vq, token);
+	if (err)
+		return err;
 	if (vq->packed)
-		vq_packed_push(vq, id, count, len);
+		vq_packed_push(vq, token & 0xffff, token >> 16, len);
 	else
-		vq_split_push(vq, id, len);
+		vq_split_push(vq, token & 0xffff, len);
 	return 0;
 }
 
@@ -242,10 +190,7 @@ int vq_set_state(struct vq *vq, const struct vq_state *state)
 	vq->since_signal = 0;
 	vq->staged = 0;
 	vq->event_valid = false;
-	memset(vq->inflight, 0, (vq->num + 63) / 64 * sizeof(*vq->inflight));
-	vq->inflight_count = 0;
-	vq->pop_seq = 0;
-	vq->push_seq = 0;
+	vq_inflight_reset(vq);
 	if (vq->notify)
 		vq_enable_notify(vq);
 	return 0;
@@ -277,11 +222,6 @@ int vq_avail_id(struct vq *vq, uint16_t idx)
 int vq_used_id(struct vq *vq, uint16_t idx)
 {
 	return vq->packed ? -EOPNOTSUPP : vq_split_used_id(vq, idx);
-}
-
-bool vq_inflight(const struct vq *vq, uint16_t id)
-{
-	return id < vq->num && test_inflight(vq, id);
 }
 
 unsigned int vq_inflight_count(const struct vq *vq)

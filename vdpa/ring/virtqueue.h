@@ -180,8 +180,7 @@ int vq_pop_id(struct vq *vq, uint16_t id, struct vq_chain *chain);
 int vq_avail_id(struct vq *vq, uint16_t idx);
 int vq_used_id(struct vq *vq, uint16_t idx);
 
-/* Whether head index / buffer ID @id is popped and not yet pushed. */
-bool vq_inflight(const struct vq *vq, uint16_t id);
+/* How many chains are popped and not yet pushed. */
 unsigned int vq_inflight_count(const struct vq *vq);
 /* The queue size given to vq_init(). */
 unsigned int vq_size(const struct vq *vq);

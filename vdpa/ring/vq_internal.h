@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared between the virtqueue engine's files; not for device models.
+ * Calls go one way: virtqueue.c dispatches to vq_split.c and vq_packed.c,
+ * and all three use vq_inflight.c and the inline helpers here, which call
+ * back into none of them.
  *
  * Ring memory is shared with a driver that may change it at any moment, so
  * every field is loaded exactly once into a local (__atomic loads keep the
@@ -120,14 +123,31 @@ static inline int vq_chain_add(const struct vq *vq, struct vq_chain *c,
 }
 
 /* Map a whole area (ring or indirect table) that must be contiguous. */
-int vq_map_area(const struct vq *vq, uint64_t iova, uint64_t size,
-		unsigned int access, void **hva);
+static inline int vq_map_area(const struct vq *vq, uint64_t iova, uint64_t size,
+			      unsigned int access, void **hva)
+{
+	uint64_t mapped;
+	int err;
+
+	err = vq->xlate.translate(vq->xlate.ctx, iova, size, access, hva,
+				  &mapped);
+	if (err)
+		return err;
+	return mapped == size ? 0 : -EFAULT;
+}
 
 /*
- * Record chain @id as in flight before the ring position moves past it:
- * -ERANGE for an ID outside the queue, -EEXIST for one already in flight.
+ * In-flight tracking (vq_inflight.c), below both layouts. vq_take() records
+ * chain @id as in flight before the ring position moves past it: -ERANGE for
+ * an ID outside the queue, -EEXIST for one already in flight.
+ * vq_release() ends it for vq_push(): -ENOENT if @token is not in flight,
+ * -EINVAL if it is not the oldest one under VIRTIO_F_IN_ORDER.
  */
+int vq_inflight_init(struct vq *vq);
+void vq_inflight_fini(struct vq *vq);
+void vq_inflight_reset(struct vq *vq);
 int vq_take(struct vq *vq, uint16_t id, uint32_t token);
+int vq_release(struct vq *vq, uint32_t token);
 
 int vq_split_pop(struct vq *vq, struct vq_chain *c);
 int vq_split_pop_id(struct vq *vq, uint16_t id, struct vq_chain *c);
