@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One test per rule a hostile driver can break, each asserting the exact
- * errno, that the error sticks, and that nothing was written back.
+ * errno, that the error sticks, that nothing was written back, and the
+ * words vq_strerror() finds for it.
  */
 #include "ring_fixture.h"
 
@@ -82,9 +83,22 @@ static void add_indirect(struct __test_metadata *_metadata,
 		 0);
 }
 
-/* Pop fails with @err, keeps failing, and no used element appears. */
+/* vq_strerror() says @words (a part of its line) about @err. */
+static void expect_words(struct __test_metadata *_metadata, const struct vq *vq,
+			 int err, const char *words)
+{
+	char buf[160];
+
+	vq_strerror(vq, err, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, words)) TH_LOG("\"%s\" is not in \"%s\"", words, buf);
+}
+
+/*
+ * Pop fails with @err, keeps failing, no used element appears, and
+ * vq_strerror() names the fault with @words.
+ */
 static void expect_broken(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(ring) *self, int err)
+			  FIXTURE_DATA(ring) *self, int err, const char *words)
 {
 	uint32_t len;
 	uint16_t id;
@@ -98,6 +112,7 @@ static void expect_broken(struct __test_metadata *_metadata,
 	EXPECT_FALSE(vq_need_interrupt(&self->vq));
 	EXPECT_EQ(0, drv_get_used(&self->d, &id, &len));
 	EXPECT_EQ(0, vq_inflight_count(&self->vq));
+	expect_words(_metadata, &self->vq, err, words);
 }
 
 TEST_F(ring, unmapped_buffer)
@@ -105,7 +120,7 @@ TEST_F(ring, unmapped_buffer)
 	uint16_t slot = add1(_metadata, self);
 
 	set_desc(self, slot, 0x1000, 16, 0, 0);
-	expect_broken(_metadata, self, -EFAULT);
+	expect_broken(_metadata, self, -EFAULT, "buffer 0x1000+16 not mapped");
 }
 
 /* A buffer running off the end of the only mapping. */
@@ -114,7 +129,7 @@ TEST_F(ring, buffer_past_mapping)
 	uint16_t slot = add1(_metadata, self);
 
 	set_desc(self, slot, DRV_IOVA_BASE + self->d.size - 8, 16, 0, 0);
-	expect_broken(_metadata, self, -EFAULT);
+	expect_broken(_metadata, self, -EFAULT, "+8 not mapped");
 }
 
 TEST_F(ring, unmapped_indirect_table)
@@ -122,7 +137,7 @@ TEST_F(ring, unmapped_indirect_table)
 	uint16_t slot = add1(_metadata, self);
 
 	set_desc(self, slot, 0x1000, 32, VRING_DESC_F_INDIRECT, 0);
-	expect_broken(_metadata, self, -EFAULT);
+	expect_broken(_metadata, self, -EFAULT, "indirect table 0x1000+32 not mapped");
 }
 
 /* The device must not write into memory the driver mapped read-only. */
@@ -140,7 +155,8 @@ TEST_F(ring, wrong_access)
 	vq_fini(&self->vq);
 	ASSERT_EQ(0, vq_init(&self->vq, &self->d.cfg, &x));
 	ASSERT_LE(0, drv_add(&self->d, &s, 1, false));
-	expect_broken(_metadata, self, -EACCES);
+	expect_broken(_metadata, self, -EACCES,
+		      "+64 mapped without the access the device needs");
 }
 
 TEST_F(ring, chain_longer_than_queue)
@@ -151,7 +167,7 @@ TEST_F(ring, chain_longer_than_queue)
 		set_entry(self, i, buf_iova(self), 1,
 			  i + 1 < n ? VRING_DESC_F_NEXT : 0, i + 1);
 	add_indirect(_metadata, self, n);
-	expect_broken(_metadata, self, -E2BIG);
+	expect_broken(_metadata, self, -E2BIG, "chain longer than");
 }
 
 /* Packed: NEXT on every descriptor walks the whole ring back to the head. */
@@ -164,7 +180,7 @@ TEST_F(ring, chain_around_the_ring)
 	for (i = 0; i < variant->num; i++)
 		set_desc(self, add1(_metadata, self), buf_iova(self), 1,
 			 VRING_DESC_F_NEXT, 0);
-	expect_broken(_metadata, self, -E2BIG);
+	expect_broken(_metadata, self, -E2BIG, "chain longer than 60 descriptors");
 }
 
 TEST_F(ring, loop)
@@ -179,7 +195,7 @@ TEST_F(ring, loop)
 	ASSERT_LE(0, head);
 	self->d.desc[self->d.next[head]].flags = htole16(VRING_DESC_F_NEXT);
 	self->d.desc[self->d.next[head]].next = htole16(head);
-	expect_broken(_metadata, self, -ELOOP);
+	expect_broken(_metadata, self, -ELOOP, "the chain loops");
 }
 
 TEST_F(ring, loop_in_indirect)
@@ -190,7 +206,7 @@ TEST_F(ring, loop_in_indirect)
 	set_entry(self, 1, buf_iova(self), 8, VRING_DESC_F_NEXT, 2);
 	set_entry(self, 2, buf_iova(self), 8, VRING_DESC_F_NEXT, 0);
 	add_indirect(_metadata, self, 3);
-	expect_broken(_metadata, self, -ELOOP);
+	expect_broken(_metadata, self, -ELOOP, "indirect entry 0: the chain loops");
 }
 
 TEST_F(ring, indirect_in_indirect)
@@ -198,13 +214,14 @@ TEST_F(ring, indirect_in_indirect)
 	set_entry(self, 0, buf_iova(self), 8, VRING_DESC_F_NEXT, 1);
 	set_entry(self, 1, table_iova(self), 32, VRING_DESC_F_INDIRECT, 0);
 	add_indirect(_metadata, self, 2);
-	expect_broken(_metadata, self, -EMLINK);
+	expect_broken(_metadata, self, -EMLINK,
+		      "indirect entry 1: INDIRECT inside an indirect table");
 }
 
 TEST_F(ring, indirect_len_zero)
 {
 	add_indirect(_metadata, self, 0);
-	expect_broken(_metadata, self, -EBADMSG);
+	expect_broken(_metadata, self, -EBADMSG, "indirect table of 0 bytes");
 }
 
 TEST_F(ring, indirect_len_not_multiple)
@@ -213,7 +230,7 @@ TEST_F(ring, indirect_len_not_multiple)
 
 	set_entry(self, 0, buf_iova(self), 8, 0, 0);
 	set_desc(self, slot, table_iova(self), 24, VRING_DESC_F_INDIRECT, 0);
-	expect_broken(_metadata, self, -EBADMSG);
+	expect_broken(_metadata, self, -EBADMSG, "indirect table of 24 bytes");
 }
 
 TEST_F(ring, next_out_of_range)
@@ -222,7 +239,7 @@ TEST_F(ring, next_out_of_range)
 		SKIP(return, "packed chains have no next index");
 	set_desc(self, add1(_metadata, self), buf_iova(self), 8,
 		 VRING_DESC_F_NEXT, variant->num);
-	expect_broken(_metadata, self, -ERANGE);
+	expect_broken(_metadata, self, -ERANGE, "next 64 outside the table (size 64)");
 }
 
 TEST_F(ring, next_out_of_indirect_table)
@@ -232,7 +249,8 @@ TEST_F(ring, next_out_of_indirect_table)
 	set_entry(self, 0, buf_iova(self), 8, VRING_DESC_F_NEXT, 2);
 	set_entry(self, 1, buf_iova(self), 8, 0, 0);
 	add_indirect(_metadata, self, 2);
-	expect_broken(_metadata, self, -ERANGE);
+	expect_broken(_metadata, self, -ERANGE,
+		      "indirect entry 0: next 2 outside the table (size 2)");
 }
 
 /* Split: head index in the avail ring; packed: buffer ID. */
@@ -244,7 +262,7 @@ TEST_F(ring, id_out_of_range)
 		self->d.pdesc[slot].id = htole16(variant->num);
 	else
 		self->d.avail->ring[0] = htole16(variant->num);
-	expect_broken(_metadata, self, -ERANGE);
+	expect_broken(_metadata, self, -ERANGE, "outside the queue");
 }
 
 TEST_F(ring, writable_before_readable)
@@ -253,16 +271,23 @@ TEST_F(ring, writable_before_readable)
 				{ buf_iova(self), 8, false } };
 
 	ASSERT_LE(0, drv_add(&self->d, s, 2, false));
-	expect_broken(_metadata, self, -EILSEQ);
+	expect_broken(_metadata, self, -EILSEQ, ": readable after writable");
 }
 
 TEST_F(ring, writable_before_readable_indirect)
 {
 	struct drv_seg s[2] = { { buf_iova(self), 8, true },
 				{ buf_iova(self), 8, false } };
+	uint16_t slot = self->d.next_avail;
+	char want[64];
+	int id;
 
-	ASSERT_LE(0, drv_add(&self->d, s, 2, true));
-	expect_broken(_metadata, self, -EILSEQ);
+	id = drv_add(&self->d, s, 2, true);
+	ASSERT_LE(0, id);
+	/* The whole line: the ring descriptor, then the entry of its table. */
+	snprintf(want, sizeof(want), "descriptor %u, indirect entry 1: readable after writable",
+		 self->d.packed ? slot : id);
+	expect_broken(_metadata, self, -EILSEQ, want);
 }
 
 TEST_F(ring, avail_index_jump)
@@ -271,7 +296,8 @@ TEST_F(ring, avail_index_jump)
 		SKIP(return, "split layout");
 	add1(_metadata, self);
 	self->d.avail_idx = variant->num + 1;
-	expect_broken(_metadata, self, -EOVERFLOW);
+	expect_broken(_metadata, self, -EOVERFLOW,
+		      "avail index 65: more than the queue size 64 ahead of 0");
 }
 
 TEST_F(ring, avail_index_backwards)
@@ -280,7 +306,8 @@ TEST_F(ring, avail_index_backwards)
 		SKIP(return, "split layout");
 	add1(_metadata, self);
 	self->d.avail_idx = 0xffff;
-	expect_broken(_metadata, self, -EOVERFLOW);
+	expect_broken(_metadata, self, -EOVERFLOW,
+		      "avail index 65535: more than the queue size 64 ahead of 0");
 }
 
 /* The driver reuses the ID of a buffer the device has not completed. */
@@ -299,6 +326,7 @@ TEST_F(ring, id_in_flight)
 	drv_kick(&self->d);
 	EXPECT_EQ(-EEXIST, vq_pop(&self->vq, &self->c));
 	EXPECT_EQ(-EEXIST, vq_error(&self->vq));
+	expect_words(_metadata, &self->vq, -EEXIST, "made available again while in flight");
 }
 
 TEST_F(ring, indirect_with_next)
@@ -308,7 +336,7 @@ TEST_F(ring, indirect_with_next)
 	set_entry(self, 0, buf_iova(self), 8, 0, 0);
 	set_desc(self, slot, table_iova(self), 16,
 		 VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 0);
-	expect_broken(_metadata, self, -EINVAL);
+	expect_broken(_metadata, self, -EINVAL, "INDIRECT together with NEXT");
 }
 
 TEST_F(ring, indirect_not_negotiated)
@@ -320,7 +348,8 @@ TEST_F(ring, indirect_not_negotiated)
 	ASSERT_EQ(0, vq_init(&self->vq, &cfg, &self->d.xlate));
 	set_entry(self, 0, buf_iova(self), 8, 0, 0);
 	add_indirect(_metadata, self, 1);
-	expect_broken(_metadata, self, -EINVAL);
+	expect_broken(_metadata, self, -EINVAL,
+		      "INDIRECT without VIRTIO_RING_F_INDIRECT_DESC");
 }
 
 /* 2.8.7: a packed list is all direct or one indirect descriptor. */
@@ -336,7 +365,8 @@ TEST_F(ring, packed_indirect_after_direct)
 	set_entry(self, 0, buf_iova(self), 8, 0, 0);
 	set_desc(self, slot + 1, table_iova(self), 16, VRING_DESC_F_INDIRECT,
 		 0);
-	expect_broken(_metadata, self, -EINVAL);
+	expect_broken(_metadata, self, -EINVAL,
+		      "INDIRECT after direct descriptors of the same chain");
 }
 
 /* Rings themselves: size, alignment, mapping and access. */

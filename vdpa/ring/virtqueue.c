@@ -15,38 +15,42 @@ static bool has_feature(const struct vq_config *cfg, unsigned int bit)
 
 static int map_rings(struct vq *vq, const struct vq_config *cfg)
 {
-	uint64_t n = cfg->num;
+	/* Alignments, sizes and access: spec 2.7 (split), 2.8.10.1 (packed). */
+	const struct {
+		uint64_t iova;
+		uint64_t size;
+		unsigned int align;
+		unsigned int access;
+		void **hva;
+	} split[] = {
+		{ cfg->desc_addr, 16ULL * cfg->num, 16, IOVA_READ,
+		  (void **)&vq->split.desc },
+		{ cfg->driver_addr, 6 + 2ULL * cfg->num, 2, IOVA_READ,
+		  (void **)&vq->split.avail },
+		{ cfg->device_addr, 6 + 8ULL * cfg->num, 4,
+		  IOVA_READ | IOVA_WRITE, (void **)&vq->split.used },
+	}, packed[] = {
+		{ cfg->desc_addr, 16ULL * cfg->num, 16, IOVA_READ | IOVA_WRITE,
+		  (void **)&vq->pk.desc },
+		{ cfg->driver_addr, 4, 4, IOVA_READ, (void **)&vq->pk.driver },
+		{ cfg->device_addr, 4, 4, IOVA_WRITE, (void **)&vq->pk.device },
+	}, *a = vq->packed ? packed : split;
+	unsigned int i;
 	int err;
 
-	/* Alignments and sizes: spec 2.7 (split) and 2.8.10.1 (packed). */
-	if (vq->packed) {
-		if (cfg->desc_addr % 16 || cfg->driver_addr % 4 ||
-		    cfg->device_addr % 4)
-			return -EINVAL;
-		err = vq_map_area(vq, cfg->desc_addr, 16 * n,
-				  IOVA_READ | IOVA_WRITE,
-				  (void **)&vq->pk.desc);
-		if (!err)
-			err = vq_map_area(vq, cfg->driver_addr, 4, IOVA_READ,
-					  (void **)&vq->pk.driver);
-		if (!err)
-			err = vq_map_area(vq, cfg->device_addr, 4, IOVA_WRITE,
-					  (void **)&vq->pk.device);
-		return err;
+	/* Indexed by enum vq_area. */
+	for (i = 0; i < 3; i++)
+		if (a[i].iova % a[i].align)
+			return vq_fault(vq, -EINVAL, VQ_FAULT_RING_ALIGN, i, -1,
+					0, a[i].align, a[i].iova);
+	for (i = 0; i < 3; i++) {
+		err = vq_map_area(vq, a[i].iova, a[i].size, a[i].access,
+				  a[i].hva);
+		if (err)
+			return vq_fault(vq, err, VQ_FAULT_RING_MAP, i, -1,
+					a[i].size, 0, a[i].iova);
 	}
-	if (cfg->desc_addr % 16 || cfg->driver_addr % 2 ||
-	    cfg->device_addr % 4)
-		return -EINVAL;
-	err = vq_map_area(vq, cfg->desc_addr, 16 * n, IOVA_READ,
-			  (void **)&vq->split.desc);
-	if (!err)
-		err = vq_map_area(vq, cfg->driver_addr, 6 + 2 * n, IOVA_READ,
-				  (void **)&vq->split.avail);
-	if (!err)
-		err = vq_map_area(vq, cfg->device_addr, 6 + 8 * n,
-				  IOVA_READ | IOVA_WRITE,
-				  (void **)&vq->split.used);
-	return err;
+	return 0;
 }
 
 int vq_init(struct vq *vq, const struct vq_config *cfg,
@@ -58,7 +62,8 @@ int vq_init(struct vq *vq, const struct vq_config *cfg,
 	vq->packed = has_feature(cfg, VIRTIO_F_RING_PACKED);
 	if (!cfg->num || cfg->num > VQ_MAX_SIZE ||
 	    (!vq->packed && (cfg->num & (cfg->num - 1))))
-		return -EINVAL;
+		return vq_fault(vq, -EINVAL, VQ_FAULT_RING_SIZE, 0, -1,
+				cfg->num, VQ_MAX_SIZE, 0);
 	vq->num = cfg->num;
 	vq->event_idx = has_feature(cfg, VIRTIO_RING_F_EVENT_IDX);
 	vq->indirect = has_feature(cfg, VIRTIO_RING_F_INDIRECT_DESC);

@@ -15,6 +15,7 @@
 #define UVDPA_VIRTQUEUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
 #include <linux/virtio_ring.h>
@@ -104,6 +105,16 @@ struct vq {
 	uint32_t *order;
 	uint16_t pop_seq;
 	uint16_t push_seq;
+	/* What vq_strerror() says about the last fault (vq_fault.c). */
+	struct vq_fault_info {
+		int err;
+		uint8_t kind;
+		uint16_t desc;
+		int32_t ind;
+		uint32_t value;
+		uint32_t limit;
+		uint64_t addr;
+	} fault;
 };
 
 /*
@@ -153,6 +164,14 @@ int vq_enable_notify(struct vq *vq);
 
 /* The sticky error, or 0. */
 int vq_error(const struct vq *vq);
+
+/*
+ * @err, returned by a call on @vq, in words for a log line: which field of
+ * which descriptor was wrong when the ring engine found it
+ * ("descriptor 17: readable after writable"), or strerror() for an error
+ * that names no field. Returns @buf.
+ */
+const char *vq_strerror(const struct vq *vq, int err, char *buf, size_t len);
 
 void vq_get_state(const struct vq *vq, struct vq_state *state);
 

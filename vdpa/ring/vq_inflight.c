@@ -14,11 +14,6 @@ static size_t inflight_words(const struct vq *vq)
 	return (vq->num + 63) / 64;
 }
 
-static bool test_inflight(const struct vq *vq, uint16_t id)
-{
-	return vq->inflight[id / 64] & (1ULL << (id % 64));
-}
-
 int vq_inflight_init(struct vq *vq)
 {
 	vq->inflight = calloc(inflight_words(vq), sizeof(*vq->inflight));
@@ -50,9 +45,11 @@ void vq_inflight_reset(struct vq *vq)
 int vq_take(struct vq *vq, uint16_t id, uint32_t token)
 {
 	if (id >= vq->num)
-		return -ERANGE;
-	if (test_inflight(vq, id))
-		return -EEXIST;
+		return vq_fault(vq, -ERANGE, VQ_FAULT_ID_RANGE, id, -1, id,
+				vq->num, 0);
+	if (vq_test_inflight(vq, id))
+		return vq_fault(vq, -EEXIST, VQ_FAULT_ID_BUSY, id, -1, id, 0,
+				0);
 	vq->inflight[id / 64] |= 1ULL << (id % 64);
 	vq->inflight_count++;
 	if (vq->in_order) {
@@ -60,24 +57,5 @@ int vq_take(struct vq *vq, uint16_t id, uint32_t token)
 		if (++vq->pop_seq == vq->num)
 			vq->pop_seq = 0;
 	}
-	return 0;
-}
-
-int vq_release(struct vq *vq, uint32_t token)
-{
-	uint16_t id = token & 0xffff;
-	uint16_t count = token >> 16;
-
-	if (id >= vq->num || !test_inflight(vq, id) ||
-	    (vq->packed && (!count || count > vq->num)))
-		return -ENOENT;
-	if (vq->in_order) {
-		if (vq->order[vq->push_seq] != token)
-			return -EINVAL;
-		if (++vq->push_seq == vq->num)
-			vq->push_seq = 0;
-	}
-	vq->inflight[id / 64] &= ~(1ULL << (id % 64));
-	vq->inflight_count--;
 	return 0;
 }

@@ -40,8 +40,9 @@ static int arm_and_recheck(struct vq *vq)
 	return head_avail(vq);
 }
 
+/* The indirect table of ring descriptor @at. */
 static int walk_indirect(struct vq *vq, const struct vq_desc *d,
-			 struct vq_chain *c)
+			 struct vq_chain *c, uint16_t at)
 {
 	const struct vring_packed_desc *table;
 	struct vq_desc e;
@@ -50,13 +51,16 @@ static int walk_indirect(struct vq *vq, const struct vq_desc *d,
 	int err;
 
 	if (!d->len || d->len % sizeof(*table))
-		return -EBADMSG;
+		return vq_fault(vq, -EBADMSG, VQ_FAULT_INDIRECT_LEN, at, -1,
+				d->len, 0, 0);
 	n = d->len / sizeof(*table);
 	if (n > vq->num)
-		return -E2BIG;
+		return vq_fault(vq, -E2BIG, VQ_FAULT_TOO_LONG, at, -1, 0,
+				vq->num, 0);
 	err = vq_map_area(vq, d->addr, d->len, IOVA_READ, (void **)&table);
 	if (err)
-		return err;
+		return vq_fault(vq, err, VQ_FAULT_INDIRECT_MAP, at, -1, d->len,
+				0, d->addr);
 	for (i = 0; i < n; i++) {
 		vq_read_packed_desc(&table[i], &e);
 		/*
@@ -64,14 +68,11 @@ static int walk_indirect(struct vq *vq, const struct vq_desc *d,
 		 * asks for nesting, which no device supports.
 		 */
 		if (e.flags & VRING_DESC_F_INDIRECT)
-			return -EMLINK;
-		if (e.flags & VRING_DESC_F_WRITE)
-			writing = true;
-		else if (writing)
-			return -EILSEQ;
-		err = vq_chain_add(vq, c, e.addr, e.len, writing);
+			return vq_fault(vq, -EMLINK, VQ_FAULT_INDIRECT_NESTED,
+					at, i, 0, 0, 0);
+		err = vq_desc_add(vq, c, &e, &writing);
 		if (err)
-			return err;
+			return vq_fault_at(vq, err, at, i);
 	}
 	return 0;
 }
@@ -88,28 +89,34 @@ static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id)
 	for (n = 1; ; n++) {
 		/* Walking every slot and coming back to the head. */
 		if (n > vq->num)
-			return -E2BIG;
+			return vq_fault(vq, -E2BIG, VQ_FAULT_TOO_LONG, i, -1, 0,
+					vq->num, 0);
 		vq_read_packed_desc(&vq->pk.desc[i], &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			/*
 			 * 2.8.7: needs the feature, never with NEXT, and a
 			 * list holds descriptors of one type only.
 			 */
-			if (!vq->indirect || (d.flags & VRING_DESC_F_NEXT) ||
-			    n > 1)
-				return -EINVAL;
-			err = walk_indirect(vq, &d, c);
+			if (!vq->indirect)
+				return vq_fault(vq, -EINVAL,
+						VQ_FAULT_INDIRECT_FEATURE, i,
+						-1, 0, 0, 0);
+			if (d.flags & VRING_DESC_F_NEXT)
+				return vq_fault(vq, -EINVAL,
+						VQ_FAULT_INDIRECT_NEXT, i, -1,
+						0, 0, 0);
+			if (n > 1)
+				return vq_fault(vq, -EINVAL,
+						VQ_FAULT_INDIRECT_MIXED, i, -1,
+						0, 0, 0);
+			err = walk_indirect(vq, &d, c, i);
 			if (err)
 				return err;
 			break;
 		}
-		if (d.flags & VRING_DESC_F_WRITE)
-			writing = true;
-		else if (writing)
-			return -EILSEQ;
-		err = vq_chain_add(vq, c, d.addr, d.len, writing);
+		err = vq_desc_add(vq, c, &d, &writing);
 		if (err)
-			return err;
+			return vq_fault_at(vq, err, i, -1);
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			break;
 		if (++i == vq->num)

@@ -24,7 +24,8 @@ static int refresh_avail(struct vq *vq)
 
 	/* A driver never has more than num chains outstanding. */
 	if ((uint16_t)(idx - vq->last_avail) > vq->num)
-		return -EOVERFLOW;
+		return vq_fault(vq, -EOVERFLOW, VQ_FAULT_AVAIL_IDX,
+				vq->last_avail, -1, idx, vq->num, 0);
 	vq->avail_shadow = idx;
 	return idx != vq->last_avail;
 }
@@ -46,6 +47,11 @@ static int arm_and_recheck(struct vq *vq)
 	return refresh_avail(vq);
 }
 
+/* A fault at entry @i of the table walked: the ring, or @parent's table. */
+#define WALK_FAULT(err, kind, value, limit, addr)				\
+	vq_fault(vq, err, kind, indirect ? parent : i, indirect ? i : -1,	\
+		 value, limit, addr)
+
 static int walk(struct vq *vq, uint16_t head, struct vq_chain *c)
 {
 	const struct vring_desc *table = vq->split.desc;
@@ -55,6 +61,7 @@ static int walk(struct vq *vq, uint16_t head, struct vq_chain *c)
 	bool indirect = false;
 	bool writing = false;
 	uint16_t i = head;
+	uint16_t parent = 0;
 	struct vq_desc d;
 	int err;
 
@@ -62,38 +69,43 @@ static int walk(struct vq *vq, uint16_t head, struct vq_chain *c)
 		vq_read_split_desc(&table[i], &d);
 		/* More steps than entries in the table means a cycle. */
 		if (++steps > size)
-			return -ELOOP;
+			return WALK_FAULT(-ELOOP, VQ_FAULT_LOOP, 0, size, 0);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			/* 2.7.5.3.1: only with the feature, never with NEXT. */
-			if (!vq->indirect || (d.flags & VRING_DESC_F_NEXT))
-				return -EINVAL;
+			if (!vq->indirect)
+				return WALK_FAULT(-EINVAL, VQ_FAULT_INDIRECT_FEATURE,
+						  0, 0, 0);
+			if (d.flags & VRING_DESC_F_NEXT)
+				return WALK_FAULT(-EINVAL, VQ_FAULT_INDIRECT_NEXT,
+						  0, 0, 0);
 			if (indirect)
-				return -EMLINK;
+				return WALK_FAULT(-EMLINK, VQ_FAULT_INDIRECT_NESTED,
+						  0, 0, 0);
 			if (!d.len || d.len % sizeof(struct vring_desc))
-				return -EBADMSG;
+				return WALK_FAULT(-EBADMSG, VQ_FAULT_INDIRECT_LEN,
+						  d.len, 0, 0);
 			err = vq_map_area(vq, d.addr, d.len, IOVA_READ,
 					  (void **)&table);
 			if (err)
-				return err;
+				return WALK_FAULT(err, VQ_FAULT_INDIRECT_MAP,
+						  d.len, 0, d.addr);
 			size = d.len / sizeof(struct vring_desc);
 			steps = 0;
 			indirect = true;
+			parent = i;
 			i = 0;
 			continue;
 		}
 		if (++total > vq->num)
-			return -E2BIG;
-		if (d.flags & VRING_DESC_F_WRITE)
-			writing = true;
-		else if (writing)
-			return -EILSEQ;
-		err = vq_chain_add(vq, c, d.addr, d.len, writing);
+			return WALK_FAULT(-E2BIG, VQ_FAULT_TOO_LONG, 0, vq->num, 0);
+		err = vq_desc_add(vq, c, &d, &writing);
 		if (err)
-			return err;
+			return vq_fault_at(vq, err, indirect ? parent : i,
+					   indirect ? i : -1);
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		if (d.id >= size)
-			return -ERANGE;
+			return WALK_FAULT(-ERANGE, VQ_FAULT_NEXT, d.id, size, 0);
 		i = d.id;
 	}
 }
@@ -113,7 +125,8 @@ int vq_split_pop(struct vq *vq, struct vq_chain *c)
 	head = vq_ld16(&vq->split.avail->ring[vq->last_avail &
 					      (vq->num - 1)]);
 	if (head >= vq->num)
-		return -ERANGE;
+		return vq_fault(vq, -ERANGE, VQ_FAULT_AVAIL_HEAD,
+				vq->last_avail, -1, head, vq->num, 0);
 	ret = walk(vq, head, c);
 	if (ret)
 		return ret;
@@ -131,7 +144,8 @@ int vq_split_pop_id(struct vq *vq, uint16_t id, struct vq_chain *c)
 	int ret;
 
 	if (id >= vq->num)
-		return -ERANGE;
+		return vq_fault(vq, -ERANGE, VQ_FAULT_ID_RANGE, id, -1, id,
+				vq->num, 0);
 	ret = walk(vq, id, c);
 	if (!ret)
 		ret = vq_take(vq, id, id);
