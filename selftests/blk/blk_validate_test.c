@@ -170,7 +170,7 @@ TEST_F(val, unknown_type)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		ASSERT_EQ(1, t_req(&self->t, types[i], 0, 0));
 		ASSERT_EQ(VIRTIO_BLK_S_UNSUPP, self->t.status);
 	}

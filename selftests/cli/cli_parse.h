@@ -17,7 +17,7 @@ struct parsed {
 #define PARSE(p, ...) do {							\
 		char *argv[] = { "uvdpad", __VA_ARGS__, NULL };			\
 		(p)->err[0] = '\0';						\
-		(p)->ret = cli_parse(sizeof(argv) / sizeof(argv[0]) - 1, argv,	\
+		(p)->ret = cli_parse(ARRAY_SIZE(argv) - 1, argv,	\
 				     &(p)->o, (p)->err, sizeof((p)->err));	\
 	} while (0)
 

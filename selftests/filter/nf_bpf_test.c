@@ -104,7 +104,7 @@ TEST(passthrough_interrupts_for_everything)
 
 	LOAD(p, "passthrough", NULL);
 	EXPECT_EQ(0, p->nr_params);
-	check_rows(_metadata, p, rows, sizeof(rows) / sizeof(rows[0]));
+	check_rows(_metadata, p, rows, ARRAY_SIZE(rows));
 	nf_prog_free(p);
 }
 
@@ -128,7 +128,7 @@ TEST(coalesce_follows_its_thresholds)
 	EXPECT_STREQ("max_frames", p->params[0]);
 	EXPECT_STREQ("max_usecs", p->params[1]);
 	EXPECT_STREQ("idle_fire", p->params[2]);
-	check_rows(_metadata, p, defaults, sizeof(defaults) / sizeof(defaults[0]));
+	check_rows(_metadata, p, defaults, ARRAY_SIZE(defaults));
 	ASSERT_EQ(0, nf_prog_set_params(p, params, 3, err, sizeof(err))) TH_LOG("%s", err);
 	check_rows(_metadata, p, set, 1);
 	nf_prog_free(p);
@@ -391,7 +391,7 @@ TEST(no_bpf_syscall_says_so)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+	struct sock_fprog prog = { .len = ARRAY_SIZE(insns), .filter = insns };
 	struct nf_prog *p = NULL;
 	int status;
 	pid_t pid;

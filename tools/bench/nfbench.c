@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "policy/nf.h"
+#include "util/array_size.h"
 
 #define BATCH 8
 #define RUNS 20000
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
 	       BATCH, n);
 	printf("%-34s %8.1f\n", "fast path, built-in", fast_path(NULL, 1, 0, n));
 	printf("%-34s %8.1f\n", "fast path, deferring 16/100us", fast_path(NULL, 16, 100, n));
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		if (nf_prog_load(&p, names[i], NULL, 1, err, sizeof(err))) {
 			printf("# %s: BPF not measured: %s\n", names[i], err);
 			continue;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../../selftests/ring/ring_driver.h"
+#include "util/array_size.h"
 
 #define NUM 256
 #define BATCH 64
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 	       "batches of %u, %lu chains each\n", NUM, BATCH, chains);
 	printf("%-7s %6s %9s %12s %9s\n", "layout", "descs", "event_idx",
 	       "Mchains/s", "ns/chain");
-	for (i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cfgs); i++) {
 		double t;
 
 		if (only != ~0U && i != only)

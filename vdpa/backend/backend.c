@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "util/array_size.h"
 
 static const struct be_ops *const be_table[] = {
 	&be_file_ops,
@@ -18,7 +19,7 @@ const struct be_ops *be_find(const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(be_table) / sizeof(be_table[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(be_table); i++)
 		if (!strcmp(be_table[i]->name, name))
 			return be_table[i];
 	return NULL;

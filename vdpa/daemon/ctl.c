@@ -13,6 +13,7 @@
 
 #include "daemon/ctl.h"
 #include "daemon/ctl_client.h"
+#include "util/array_size.h"
 #include "util/log.h"
 #include "uvdpa_ctl.h"
 #include "ring/vq_log.h"
@@ -138,7 +139,7 @@ static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char
 
 			nf_vq_stats(&q->nf, &s);
 			fprintf(out, "vq=%u", q->index);
-			for (k = 0; k < sizeof(stat_fields) / sizeof(stat_fields[0]); k++)
+			for (k = 0; k < ARRAY_SIZE(stat_fields); k++)
 				fprintf(out, " %s=%llu", stat_fields[k].name, (unsigned long long)
 					*(uint64_t *)((char *)&s + stat_fields[k].offset));
 			fprintf(out, " irqs_per_completion=%.4f mean_batch=%.2f "
@@ -213,7 +214,7 @@ static int dispatch(struct ctl_dev *dev, char *line, FILE *out, char *err, size_
 			 "up to %d): update uvdpad", words[1], UVDPA_CTL_VERSION);
 		return -EPROTO;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(words[2], commands[i].name))
 			return commands[i].run(dev, n - 2, words + 2, out, err, errlen);
 	snprintf(err, errlen, "unknown command '%s'", words[2]);

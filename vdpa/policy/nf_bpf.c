@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "util/array_size.h"
 #include "util/log.h"
 #include "policy/nf.h"
 
@@ -266,10 +267,10 @@ static int open_obj(struct nf_bpf *b, const char *name, const char *path, char *
 		}
 		return 0;
 	}
-	for (i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(shipped); i++)
 		if (!strcmp(shipped[i].name, name))
 			break;
-	if (i == sizeof(shipped) / sizeof(shipped[0])) {
+	if (i == ARRAY_SIZE(shipped)) {
 		snprintf(err, errlen, "no filter '%s' (passthrough, coalesce, adaptive, poll, "
 			 "or an object file)", name);
 		return -ENOENT;

@@ -19,6 +19,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
+#include "util/array_size.h"
 #include "vduse/vdpa_nl.h"
 
 struct vdpa_nl {
@@ -248,7 +249,7 @@ static int on_dev(struct nl_msg *msg, void *arg)
 		r->err = -EPROTO;
 		return NL_SKIP;
 	}
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(required); i++) {
 		if (!tb[required[i]]) {
 			r->err = -EPROTO;
 			return NL_SKIP;
