@@ -25,7 +25,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct vduse_dev dev;
-static struct worker workers[NR_WORKERS];
+static struct worker *workers[NR_WORKERS];
 static struct blk_dev blk;
 static struct be be = { .size = 1 << 20, .block_size = 512, .phys_block_size = 512, .fd = -1 };
 
@@ -43,11 +43,10 @@ static void setup(void)
 	dev.bounce_fd = -1;
 	dev.nr_queues = NR_QUEUES;
 	dev.queue_size = 64;
-	dev.workers = workers;
-	dev.nr_workers = NR_WORKERS;
-	if (worker_init(&workers[0], -1, &blk_model, &blk, 0, 2) ||
-	    worker_init(&workers[1], -1, &blk_model, &blk, 2, 1) ||
-	    worker_run(&workers[0]) || worker_run(&workers[1]))
+	if (worker_new(&workers[0], &blk_model, &blk, 0, 2) ||
+	    worker_new(&workers[1], &blk_model, &blk, 2, 1) ||
+	    worker_run(workers[0]) || worker_run(workers[1]) ||
+	    vduse_dev_set_workers(&dev, workers, NR_WORKERS))
 		abort();
 }
 

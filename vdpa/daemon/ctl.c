@@ -62,7 +62,7 @@ int ctl_set_filter(struct ctl_dev *dev, const char *name, const char *path,
 	old = dev->filter;
 	/* Each worker takes it between two loop turns; then none runs the old one. */
 	for (i = 0; i < dev->nr_workers; i++)
-		worker_set_filter(&dev->workers[i], p);
+		worker_set_filter(dev->workers[i], p);
 	dev->filter = p;
 	pthread_mutex_unlock(&dev->filter_lock);
 	nf_prog_free(old);
@@ -127,18 +127,18 @@ static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char
 		     size_t errlen)
 {
 	struct uvdpa_nf_stats s;
-	unsigned int i, j, k;
+	unsigned int i, q, k;
 
 	if (argc != 1) {
 		snprintf(err, errlen, "usage: stats");
 		return -EINVAL;
 	}
 	for (i = 0; i < dev->nr_workers; i++) {
-		for (j = 0; j < dev->workers[i].nr_queues; j++) {
-			struct wq *q = &dev->workers[i].queues[j];
+		struct worker *w = dev->workers[i];
 
-			nf_vq_stats(&q->nf, &s);
-			fprintf(out, "vq=%u", q->index);
+		for (q = worker_first_queue(w); worker_has_queue(w, q); q++) {
+			worker_queue_stats(w, q, &s);
+			fprintf(out, "vq=%u", q);
 			for (k = 0; k < ARRAY_SIZE(stat_fields); k++)
 				fprintf(out, " %s=%llu", stat_fields[k].name, (unsigned long long)
 					*(uint64_t *)((char *)&s + stat_fields[k].offset));

@@ -16,7 +16,7 @@
 /* What the commands act on: one device and the workers serving it. */
 struct ctl_dev {
 	const char *name;
-	struct worker *workers;
+	struct worker **workers;
 	unsigned int nr_workers;
 	unsigned int nr_queues;
 	/* The filter every queue follows (NULL: built-in); swapped under lock. */

@@ -215,7 +215,7 @@ static int serve(const struct cli_opts *o, struct served *s)
 	struct vq_log log = { .hdr = NULL };
 	/* Until it serves, a daemon that reconnects must not end the device it found. */
 	bool handed_over = o->reconnect;
-	struct worker *workers;
+	struct worker **workers;
 	struct ctl *ctl = NULL;
 	char err[512];
 	struct vdpa_nl *nl = NULL;
@@ -276,12 +276,11 @@ static int serve(const struct cli_opts *o, struct served *s)
 		unsigned int extra = s->nr_queues % s->nr_workers;
 		unsigned int first = i * share + (i < extra ? i : extra);
 
-		ret = worker_init(&workers[i], dev.fd, s->model, s->dev, first,
-				  share + (i < extra));
+		ret = worker_new(&workers[i], s->model, s->dev, first, share + (i < extra));
 		if (!ret && s->ring_attach)
-			ret = s->ring_attach(s, &workers[i].be_ctx);
+			ret = s->ring_attach(s, worker_be_ctx(workers[i]));
 		if (!ret)
-			ret = worker_run(&workers[i]);
+			ret = worker_run(workers[i]);
 		if (ret) {
 			log_err("cannot start worker %u: %s", i, strerror(-ret));
 			goto out_workers;
@@ -346,11 +345,13 @@ out_control:
 	detach(o->name);
 	vduse_dev_stop(&dev);
 out_workers:
-	for (i = 0; i < started; i++) {
-		worker_call(&workers[i], WORKER_EXIT);
-		if (s->ring_detach)
-			s->ring_detach(s, &workers[i].be_ctx);
-		worker_fini(&workers[i]);
+	for (i = 0; i < s->nr_workers; i++) {
+		if (i < started) {
+			worker_exit(workers[i]);
+			if (s->ring_detach)
+				s->ring_detach(s, worker_be_ctx(workers[i]));
+		}
+		worker_free(workers[i]);
 	}
 	free(workers);
 	nf_prog_free(cd.filter);

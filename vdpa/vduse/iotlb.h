@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The VDUSE IOTLB as a struct iova_xlate: IOVA ranges are looked up with
- * VDUSE_IOTLB_GET_FD on first use, mmapped and cached. Each worker keeps its
- * own cache so that translation takes no lock; the control thread
- * invalidates a cache only while its worker is stopped.
+ * VDUSE_IOTLB_GET_FD on first use, mmapped and cached. The transport keeps
+ * one cache per worker, which translates on the worker's thread alone and
+ * so takes no lock; the control thread invalidates a cache only while its
+ * worker is stopped.
  */
 #ifndef UVDPA_IOTLB_H
 #define UVDPA_IOTLB_H

@@ -15,6 +15,7 @@
 #include "util/log.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vduse_dev.h"
+#include "vduse/vduse_resume.h"
 
 #define CONTROL "/dev/vduse/control"
 
@@ -123,35 +124,31 @@ int vduse_dev_open(struct vduse_dev *d, const struct vduse_dev_params *p)
 	return 0;
 }
 
-static struct wq *find_queue(struct vduse_dev *d, unsigned int index)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->nr_workers; i++) {
-		struct worker *w = &d->workers[i];
-
-		if (index >= w->queues[0].index && index < w->queues[0].index + w->nr_queues)
-			return &w->queues[index - w->queues[0].index];
-	}
-	return NULL;
-}
-
-static void workers_call(struct vduse_dev *d, enum worker_cmd cmd)
+/* The worker serving queue @index, or NULL. */
+static struct worker *worker_of(struct vduse_dev *d, unsigned int index)
 {
 	unsigned int i;
 
 	for (i = 0; i < d->nr_workers; i++)
-		worker_call(&d->workers[i], cmd);
+		if (worker_has_queue(d->workers[i], index))
+			return d->workers[i];
+	return NULL;
 }
 
-struct wq *vduse_dev_queue(struct vduse_dev *d, unsigned int index)
+static void workers_start(struct vduse_dev *d)
 {
-	return find_queue(d, index);
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++)
+		worker_start(d->workers[i]);
 }
 
-void vduse_dev_workers_call(struct vduse_dev *d, enum worker_cmd cmd)
+static void workers_stop(struct vduse_dev *d)
 {
-	workers_call(d, cmd);
+	unsigned int i;
+
+	for (i = 0; i < d->nr_workers; i++)
+		worker_stop(d->workers[i]);
 }
 
 /*
@@ -197,7 +194,8 @@ static void umem_register(struct vduse_dev *d)
 	}
 	d->umem = (struct iovec){ .iov_base = mem, .iov_len = size };
 	for (i = 0; i < d->nr_workers; i++) {
-		ret = worker_set_umem(&d->workers[i], mem, size);
+		iotlb_set_umem(&d->tlbs[i], mem, size);
+		ret = worker_set_umem(d->workers[i], mem, size);
 		/* Without fixed buffers, I/O on the bounce buffer still works. */
 		if (ret) {
 			fixed = false;
@@ -225,10 +223,11 @@ static bool bounce_in_use(struct vduse_dev *d)
 /* Take queue @i as the driver set it up (@info): only while its worker is stopped. */
 static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse_vq_info *info)
 {
-	struct wq *q = find_queue(d, i);
 	bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
+	struct vq_config cfg;
+	struct vq_state state;
 
-	q->cfg = (struct vq_config){
+	cfg = (struct vq_config){
 		.features = d->driver_features,
 		.num = info->num,
 		.desc_addr = info->desc_addr,
@@ -236,17 +235,18 @@ static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse
 		.device_addr = info->device_addr,
 	};
 	if (packed) {
-		q->state = (struct vq_state){
+		state = (struct vq_state){
 			.avail_idx = info->packed.last_avail_idx,
 			.avail_wrap = info->packed.last_avail_counter,
 			.used_idx = info->packed.last_used_idx,
 			.used_wrap = info->packed.last_used_counter,
 		};
 	} else {
-		q->state = (struct vq_state){ .avail_idx = info->split.avail_index };
+		state = (struct vq_state){ .avail_idx = info->split.avail_index };
 	}
+	worker_queue_config(worker_of(d, i), i, &cfg, &state);
 	if (d->log)
-		vq_log_reset(vq_log_queue(d->log, i), &q->cfg, &q->state);
+		vq_log_reset(vq_log_queue(d->log, i), &cfg, &state);
 	log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info->num,
 		  packed ? "packed" : "split", (unsigned long long)info->desc_addr);
 }
@@ -260,13 +260,13 @@ static void queues_start(struct vduse_dev *d, uint8_t status)
 	if (ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->driver_features))
 		log_err("cannot read the negotiated features: %s", strerror(errno));
 	for (i = 0; i < d->nr_workers; i++)
-		iotlb_use_umem(&d->workers[i].tlb, bounce);
+		iotlb_use_umem(&d->tlbs[i], bounce);
 	for (i = 0; i < d->nr_queues; i++) {
 		struct vduse_vq_info info = { .index = i };
-		struct wq *q = find_queue(d, i);
+		struct worker *w = worker_of(d, i);
 		struct vduse_vq_eventfd kick = { .index = i };
 
-		q->cfg.num = 0;
+		worker_queue_config(w, i, NULL, NULL);
 		if (d->log)
 			vq_log_reset(vq_log_queue(d->log, i), NULL, NULL);
 		/*
@@ -274,7 +274,7 @@ static void queues_start(struct vduse_dev *d, uint8_t status)
 		 * driver enables only after DRIVER_OK gets it too: its first
 		 * kick is how we learn of it (VDUSE sends no message).
 		 */
-		kick.fd = q->kick_fd;
+		kick.fd = worker_queue_kick_fd(w, i);
 		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick)) {
 			log_err("queue %u: cannot set its kick eventfd: %s", i, strerror(errno));
 			continue;
@@ -289,7 +289,7 @@ static void queues_start(struct vduse_dev *d, uint8_t status)
 	/* Logged before the first pop, so that a new daemon resumes rather than restarts. */
 	if (d->log)
 		vq_log_set_status(d->log, status, d->driver_features);
-	workers_call(d, WORKER_START);
+	workers_start(d);
 }
 
 /*
@@ -306,19 +306,19 @@ static void queues_enabled(struct vduse_dev *d)
 		return;
 	for (i = 0; i < d->nr_queues; i++) {
 		info[i] = (struct vduse_vq_info){ .index = i };
-		if (!find_queue(d, i)->cfg.num && !ioctl(d->fd, VDUSE_VQ_GET_INFO, &info[i]) &&
-		    info[i].ready)
+		if (!worker_queue_configured(worker_of(d, i), i) &&
+		    !ioctl(d->fd, VDUSE_VQ_GET_INFO, &info[i]) && info[i].ready)
 			any = true;
 		else
 			info[i].ready = 0;
 	}
 	if (!any)
 		return;
-	workers_call(d, WORKER_STOP);
+	workers_stop(d);
 	for (i = 0; i < d->nr_queues; i++)
 		if (info[i].ready)
 			queue_config(d, i, &info[i]);
-	workers_call(d, WORKER_START);
+	workers_start(d);
 }
 
 static void invalidate(struct vduse_dev *d, uint64_t start, uint64_t last)
@@ -326,7 +326,7 @@ static void invalidate(struct vduse_dev *d, uint64_t start, uint64_t last)
 	unsigned int i;
 
 	for (i = 0; i < d->nr_workers; i++)
-		iotlb_invalidate(&d->workers[i].tlb, start, last);
+		iotlb_invalidate(&d->tlbs[i], start, last);
 }
 
 static void set_status(struct vduse_dev *d, uint8_t status)
@@ -339,7 +339,7 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 		queues_start(d, status);
 	else if (!ok && was_ok)
 		/* Before the answer: the kernel frees the rings once we reply. */
-		workers_call(d, WORKER_STOP);
+		workers_stop(d);
 	/*
 	 * The kernel frees coherent (ring) memory without an IOTLB update
 	 * message, and the next driver may get the same IOVAs with other
@@ -362,31 +362,33 @@ static void update_iotlb(struct vduse_dev *d, uint64_t start, uint64_t last)
 		  (unsigned long long)last);
 	/* Workers hold pointers into the mappings only while they run. */
 	if (running)
-		workers_call(d, WORKER_STOP);
+		workers_stop(d);
 	invalidate(d, start, last);
 	if (running)
-		workers_call(d, WORKER_START);
+		workers_start(d);
 }
 
 static void vq_state_of(struct vduse_dev *d, struct vduse_vq_state *s)
 {
-	struct wq *q = find_queue(d, s->index);
+	struct worker *w = worker_of(d, s->index);
 	bool running = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+	struct vq_state st;
 
-	if (!q)
+	if (!w)
 		return;
 	/* A stopped queue's state is current; a running one is stopped and restarted for it. */
 	if (running) {
-		workers_call(d, WORKER_STOP);
-		workers_call(d, WORKER_START);
+		workers_stop(d);
+		workers_start(d);
 	}
+	worker_queue_state(w, s->index, &st);
 	if (d->driver_features & (1ULL << VIRTIO_F_RING_PACKED)) {
-		s->packed.last_avail_idx = q->state.avail_idx;
-		s->packed.last_avail_counter = q->state.avail_wrap;
-		s->packed.last_used_idx = q->state.used_idx;
-		s->packed.last_used_counter = q->state.used_wrap;
+		s->packed.last_avail_idx = st.avail_idx;
+		s->packed.last_avail_counter = st.avail_wrap;
+		s->packed.last_used_idx = st.used_idx;
+		s->packed.last_used_counter = st.used_wrap;
 	} else {
-		s->split.avail_index = q->state.avail_idx;
+		s->split.avail_index = st.avail_idx;
 	}
 }
 
@@ -452,9 +454,9 @@ static void *control_main(void *arg)
 			break;
 		if (fds[2].revents & POLLIN && read(d->bounce_fd, &n, sizeof(n)) == sizeof(n) &&
 		    d->status & VIRTIO_CONFIG_S_DRIVER_OK) {
-			workers_call(d, WORKER_STOP);
+			workers_stop(d);
 			umem_register(d);
-			workers_call(d, WORKER_START);
+			workers_start(d);
 		}
 		if (fds[3].revents & POLLIN && read(d->enable_fd, &n, sizeof(n)) == sizeof(n))
 			queues_enabled(d);
@@ -469,35 +471,132 @@ static void *control_main(void *arg)
 	return NULL;
 }
 
-int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr)
+static int inject_irq(void *ctx, unsigned int index)
+{
+	struct vduse_dev *d = ctx;
+	__u32 i = index;
+
+	return ioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &i) ? -errno : 0;
+}
+
+static void queue_kicked(void *ctx, unsigned int index)
+{
+	struct vduse_dev *d = ctx;
+	uint64_t one = 1;
+
+	if (write(d->enable_fd, &one, sizeof(one)) != sizeof(one))
+		log_err("worker: cannot reach the control thread: %s", strerror(errno));
+}
+
+static bool driver_error(void *ctx, unsigned int index)
+{
+	struct vduse_dev *d = ctx;
+
+	return !atomic_exchange(&d->driver_error, true);
+}
+
+static const struct worker_ops vduse_worker_ops = {
+	.inject_irq = inject_irq,
+	.queue_kicked = queue_kicked,
+	.driver_error = driver_error,
+};
+
+/*
+ * Restart the queues of a device opened with vduse_dev_open() from its log:
+ * 0, or -ESTALE with d->why when the device differs from the log.
+ */
+static int resume(struct vduse_dev *d)
+{
+	struct vq_log_hdr *h = d->log->hdr;
+	unsigned int i, running = 0;
+	struct vq_config *cfg;
+	int ret;
+
+	d->status = h->status;
+	/* Not running: the kernel re-sends whatever the old daemon did not answer. */
+	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return 0;
+	cfg = calloc(d->nr_queues, sizeof(*cfg));
+	if (!cfg)
+		return -ENOMEM;
+	ret = vduse_resume_plan(d->fd, h, d->nr_queues, &d->driver_features, cfg, d->why,
+				sizeof(d->why));
+	for (i = 0; !ret && i < d->nr_queues; i++) {
+		struct worker *w = worker_of(d, i);
+		struct vduse_vq_eventfd kick = { .index = i };
+
+		worker_queue_config(w, i, NULL, NULL);
+		if (!cfg[i].num)
+			continue;
+		/* The old daemon's eventfd is still the kernel's: replace it with ours. */
+		kick.fd = worker_queue_kick_fd(w, i);
+		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick))
+			ret = -errno;
+		else
+			worker_queue_resume(w, i, &cfg[i]);
+		running++;
+	}
+	if (ret)
+		goto out;
+	workers_start(d);
+	/*
+	 * The old daemon may have published used buffers and died before the
+	 * interrupt; a spurious one costs the driver a look at the ring.
+	 */
+	for (i = 0; i < d->nr_queues; i++) {
+		int err = cfg[i].num ? inject_irq(d, i) : 0;
+
+		if (err)
+			log_err("queue %u: cannot inject an interrupt: %s", i, strerror(-err));
+	}
+	log_debug("resumed %u running queue(s)%s", running,
+		  h->clean ? " after a planned upgrade" : "");
+	vq_log_set_clean(d->log, false);
+out:
+	free(cfg);
+	return ret;
+}
+
+int vduse_dev_set_workers(struct vduse_dev *d, struct worker **workers, unsigned int nr)
 {
 	unsigned int i;
-	int ret;
 
 	d->workers = workers;
 	d->nr_workers = nr;
-	for (i = 0; i < nr; i++)
-		workers[i].driver_error = &d->driver_error;
-	d->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (d->stop_fd < 0)
-		return -errno;
 	d->enable_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->enable_fd < 0)
 		return -errno;
-	for (i = 0; i < nr; i++)
-		workers[i].enable_fd = d->enable_fd;
 	if (d->umem_wanted) {
 		d->bounce_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (d->bounce_fd < 0)
 			return -errno;
-		for (i = 0; i < nr; i++)
-			workers[i].tlb.bounce_fd = d->bounce_fd;
+	}
+	d->tlbs = calloc(nr, sizeof(*d->tlbs));
+	if (!d->tlbs)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		iotlb_init(&d->tlbs[i], d->fd);
+		d->tlbs[i].bounce_fd = d->bounce_fd;
+		worker_set_transport(workers[i], &vduse_worker_ops, d, iotlb_xlate(&d->tlbs[i]));
 	}
 	for (i = 0; d->log && i < d->nr_queues; i++)
-		find_queue(d, i)->log = vq_log_queue(d->log, i);
+		worker_queue_set_log(worker_of(d, i), i, vq_log_queue(d->log, i));
+	return 0;
+}
+
+int vduse_dev_run(struct vduse_dev *d, struct worker **workers, unsigned int nr)
+{
+	int ret;
+
+	d->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (d->stop_fd < 0)
+		return -errno;
+	ret = vduse_dev_set_workers(d, workers, nr);
+	if (ret)
+		return ret;
 	if (d->resume) {
 		/* Before any message: the kernel re-sends those left unanswered. */
-		ret = vduse_dev_resume(d);
+		ret = resume(d);
 		if (ret)
 			return ret;
 	}
@@ -519,7 +618,7 @@ void vduse_dev_stop(struct vduse_dev *d)
 	pthread_join(d->thread, NULL);
 	d->running = false;
 	if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
-		workers_call(d, WORKER_STOP);
+		workers_stop(d);
 	close(d->stop_fd);
 	d->stop_fd = -1;
 	close(d->enable_fd);
@@ -548,8 +647,20 @@ int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, 
 	return ret;
 }
 
+/* After the workers are gone: nothing translates any more. */
+static void tlbs_free(struct vduse_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; d->tlbs && i < d->nr_workers; i++)
+		iotlb_fini(&d->tlbs[i]);
+	free(d->tlbs);
+	d->tlbs = NULL;
+}
+
 void vduse_dev_release(struct vduse_dev *d)
 {
+	tlbs_free(d);
 	/* The kernel copies our bounce pages back into its own on this close. */
 	if (d->fd >= 0)
 		close(d->fd);
@@ -566,6 +677,7 @@ int vduse_dev_destroy(struct vduse_dev *d)
 {
 	int ret = 0;
 
+	tlbs_free(d);
 	/* The device fd goes first: the kernel refuses to destroy a connected device. */
 	if (d->fd >= 0)
 		close(d->fd);

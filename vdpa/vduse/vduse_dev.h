@@ -10,12 +10,14 @@
 #define UVDPA_VDUSE_DEV_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 #include <linux/vduse.h>
 
 #include "ring/vq_log.h"
+#include "vduse/iotlb.h"
 #include "worker/worker.h"
 
 struct vduse_dev_params {
@@ -46,16 +48,22 @@ struct vduse_dev {
 	uint16_t queue_size;
 	uint8_t status;
 	uint64_t driver_features;
-	struct worker *workers;
+	struct worker **workers;
+	/* Each worker's cache of IOTLB mappings, its struct iova_xlate. */
+	struct iotlb *tlbs;
 	unsigned int nr_workers;
 	pthread_t thread;
 	int stop_fd;
 	bool running;
-	atomic_bool driver_error;	/* see struct worker */
+	/*
+	 * Set when a queue stops for a driver error, so that a device logs
+	 * one line per reset (see struct worker_ops); cleared on reset.
+	 */
+	atomic_bool driver_error;
 	bool umem_wanted;
 	bool umem_tried;
 	int bounce_fd;
-	int enable_fd;		/* see struct worker */
+	int enable_fd;		/* written on struct worker_ops.queue_kicked */
 	struct iovec umem;
 	void (*umem_ready)(void *arg, const struct iovec *umem);
 	void *umem_arg;
@@ -83,22 +91,19 @@ int vduse_dev_open(struct vduse_dev *d, const struct vduse_dev_params *p);
  * chains in flight again: -ESTALE (what differs in d->why) when the device
  * is not the one the log describes.
  */
-int vduse_dev_run(struct vduse_dev *d, struct worker *workers, unsigned int nr);
+int vduse_dev_run(struct vduse_dev *d, struct worker **workers, unsigned int nr);
+/*
+ * Become the transport of @workers, which run and split the queues among
+ * them: vduse_dev_run() does it first; a fuzzer, that has no control thread,
+ * alone.
+ */
+int vduse_dev_set_workers(struct vduse_dev *d, struct worker **workers, unsigned int nr);
 /*
  * Carry out one message from the kernel and fill in the answer. The control
  * thread reads and writes the device fd around it; a fuzzer calls it alone.
  */
 void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
 			struct vduse_dev_response *resp);
-/* For the control thread's helpers (vduse_resume.c): the worker queue of queue @index. */
-struct wq *vduse_dev_queue(struct vduse_dev *d, unsigned int index);
-/* Have every worker carry out @cmd. */
-void vduse_dev_workers_call(struct vduse_dev *d, enum worker_cmd cmd);
-/*
- * Restart the queues of a device opened with vduse_dev_open() from its log:
- * 0, or -ESTALE with d->why when the device differs from the log.
- */
-int vduse_dev_resume(struct vduse_dev *d);
 /* Stop the control thread (queues stop with the device's reset, or here). */
 void vduse_dev_stop(struct vduse_dev *d);
 /*

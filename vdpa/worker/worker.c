@@ -4,12 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-#include <linux/vduse.h>
 
 #include "util/log.h"
-#include "worker/worker.h"
+#include "worker/worker_int.h"
 
 /*
  * user_data of the worker's own reads; requests use their dev_req address,
@@ -33,51 +31,70 @@ static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
 	io_uring_sqe_set_data64(sqe, tag);
 }
 
-int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, void *dev,
-		unsigned int first, unsigned int nr)
+int worker_new(struct worker **out, const struct dev_model *model, void *dev,
+	       unsigned int first, unsigned int nr)
 {
+	struct worker *w = calloc(1, sizeof(*w));
 	unsigned int i;
 	int ret;
 
-	memset(w, 0, sizeof(*w));
-	w->dev_fd = dev_fd;
+	if (!w)
+		return -ENOMEM;
 	w->model = model;
 	w->dev = dev;
 	w->be_ctx = (struct be_ctx){ .ring = &w->ring, .complete = complete_req, .owner = w };
+	w->first = first;
 	w->nr_queues = nr;
-	iotlb_init(&w->tlb, dev_fd);
-	w->enable_fd = -1;
+	w->cmd_fd = -1;
 	pthread_mutex_init(&w->call_lock, NULL);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done_cond, NULL);
+	ret = -ENOMEM;
 	w->queues = calloc(nr, sizeof(*w->queues));
 	if (!w->queues)
-		return -ENOMEM;
+		goto err;
+	for (i = 0; i < nr; i++) {
+		w->queues[i].w = w;
+		w->queues[i].index = first + i;
+		w->queues[i].kick_fd = -1;
+	}
 	ret = io_uring_queue_init(RING_ENTRIES, &w->ring, 0);
 	if (ret)
-		return ret;
+		goto err;
+	w->ring_ready = true;
 	w->cmd_fd = eventfd(0, EFD_CLOEXEC);
 	if (w->cmd_fd < 0)
-		return -errno;
+		goto err_errno;
 	for (i = 0; i < nr; i++) {
 		struct wq *q = &w->queues[i];
 
-		q->w = w;
-		q->index = first + i;
 		nf_vq_init(&q->nf, q->index, NULL, 0, nf_now());
 		q->kick_fd = eventfd(0, EFD_CLOEXEC);
 		if (q->kick_fd < 0)
-			return -errno;
+			goto err_errno;
 		arm_read(w, q->kick_fd, &q->kick_buf, (uintptr_t)q | TAG_KICK);
 	}
 	arm_read(w, w->cmd_fd, &w->cmd_buf, (uintptr_t)w | TAG_CMD);
+	*out = w;
 	return 0;
+err_errno:
+	ret = -errno;
+err:
+	worker_free(w);
+	return ret;
+}
+
+struct be_ctx *worker_be_ctx(struct worker *w)
+{
+	return &w->be_ctx;
 }
 
 /* A guest may break its rings at will: one line per device until its reset. */
 static void driver_error(struct wq *q, const char *what, int err)
 {
-	if (q->w->driver_error && atomic_exchange(q->w->driver_error, true))
+	const struct worker_transport *tp = &q->w->tp;
+
+	if (tp->ops && tp->ops->driver_error && !tp->ops->driver_error(tp->ctx, q->index))
 		return;
 	log_err("queue %u: %s: %s; stopped until the driver resets the device", q->index,
 		what, strerror(-err));
@@ -213,11 +230,10 @@ static void queue_free(struct wq *q)
 static int queue_start(struct wq *q)
 {
 	struct worker *w = q->w;
-	struct iova_xlate xlate = iotlb_xlate(&w->tlb);
 	unsigned int i, num = q->cfg.num;
 	int ret;
 
-	ret = vq_init(&q->vq, &q->cfg, &xlate);
+	ret = vq_init(&q->vq, &q->cfg, &w->tp.xlate);
 	if (ret)
 		return ret;
 	if (q->resume) {
@@ -306,11 +322,16 @@ static void arm_timer(struct wq *q)
 
 static void fire(struct wq *q, bool by_timer, uint64_t now)
 {
-	__u32 index = q->index;
+	const struct worker_transport *tp = &q->w->tp;
 	bool sent = vq_need_interrupt(&q->vq);
+	int ret;
 
-	if (sent && ioctl(q->w->dev_fd, VDUSE_VQ_INJECT_IRQ, &index))
-		log_err("queue %u: cannot inject an interrupt: %s", index, strerror(errno));
+	if (sent) {
+		ret = tp->ops->inject_irq(tp->ctx, q->index);
+		if (ret)
+			log_err("queue %u: cannot inject an interrupt: %s", q->index,
+				strerror(-ret));
+	}
 	nf_fired(&q->nf, sent, by_timer, now);
 }
 
@@ -389,17 +410,13 @@ static void command(struct worker *w)
 		set_filter(w);
 		command_done(w);
 		break;
+	case WORKER_TRANSPORT:
+		w->tp = w->next_transport;
+		command_done(w);
+		break;
 	case WORKER_IDLE:
 		break;
 	}
-}
-
-static void enabled_late(struct worker *w)
-{
-	uint64_t one = 1;
-
-	if (write(w->enable_fd, &one, sizeof(one)) != sizeof(one))
-		log_err("worker: cannot reach the control thread: %s", strerror(errno));
 }
 
 /* A request's I/O ended: from its CQE, or from a backend (be_complete()). */
@@ -425,9 +442,10 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 
 		nf_kick(&q->nf, q->kick_buf);
 		arm_read(w, q->kick_fd, &q->kick_buf, ud);
-		if (!q->running && w->enable_fd >= 0)
-			enabled_late(w);
-		else if (process(q) && nf_wants_poll(&q->nf) && nf_poll_start(&q->nf, nf_now()))
+		if (!q->running) {
+			if (w->tp.ops && w->tp.ops->queue_kicked)
+				w->tp.ops->queue_kicked(w->tp.ctx, q->index);
+		} else if (process(q) && nf_wants_poll(&q->nf) && nf_poll_start(&q->nf, nf_now()))
 			vq_disable_notify(&q->vq);
 		break;
 	}
@@ -542,10 +560,14 @@ static void *worker_main(void *arg)
 
 int worker_run(struct worker *w)
 {
-	return -pthread_create(&w->thread, NULL, worker_main, w);
+	int ret = -pthread_create(&w->thread, NULL, worker_main, w);
+
+	w->thread_started = !ret;
+	return ret;
 }
 
-void worker_call(struct worker *w, enum worker_cmd cmd)
+/* Have the worker carry out @cmd and wait for it (STOP waits for the drain). */
+static void worker_call(struct worker *w, enum worker_cmd cmd)
 {
 	uint64_t one = 1;
 
@@ -560,35 +582,65 @@ void worker_call(struct worker *w, enum worker_cmd cmd)
 	pthread_mutex_unlock(&w->call_lock);
 }
 
+void worker_start(struct worker *w)
+{
+	worker_call(w, WORKER_START);
+}
+
+void worker_stop(struct worker *w)
+{
+	worker_call(w, WORKER_STOP);
+}
+
 void worker_set_filter(struct worker *w, struct nf_prog *p)
 {
 	w->filter_next = p;
 	worker_call(w, WORKER_FILTER);
 }
 
+void worker_set_transport(struct worker *w, const struct worker_ops *ops, void *ctx,
+			  struct iova_xlate xlate)
+{
+	w->next_transport = (struct worker_transport){ .ops = ops, .ctx = ctx, .xlate = xlate };
+	worker_call(w, WORKER_TRANSPORT);
+}
+
 int worker_set_umem(struct worker *w, void *addr, size_t len)
 {
 	struct iovec iov = { .iov_base = addr, .iov_len = len };
 
-	iotlb_set_umem(&w->tlb, addr, len);
 	return io_uring_register_buffers(&w->ring, &iov, 1);
 }
 
-void worker_fini(struct worker *w)
+void worker_exit(struct worker *w)
+{
+	if (!w->thread_started)
+		return;
+	worker_call(w, WORKER_EXIT);
+	pthread_join(w->thread, NULL);
+	w->thread_started = false;
+}
+
+void worker_free(struct worker *w)
 {
 	unsigned int i;
 
-	pthread_join(w->thread, NULL);
-	for (i = 0; i < w->nr_queues; i++) {
+	if (!w)
+		return;
+	worker_exit(w);
+	for (i = 0; w->queues && i < w->nr_queues; i++) {
 		if (w->queues[i].running)
 			queue_stop(&w->queues[i]);
-		close(w->queues[i].kick_fd);
+		if (w->queues[i].kick_fd >= 0)
+			close(w->queues[i].kick_fd);
 	}
-	io_uring_queue_exit(&w->ring);
-	close(w->cmd_fd);
-	iotlb_fini(&w->tlb);
+	if (w->ring_ready)
+		io_uring_queue_exit(&w->ring);
+	if (w->cmd_fd >= 0)
+		close(w->cmd_fd);
 	free(w->queues);
 	pthread_mutex_destroy(&w->call_lock);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->done_cond);
+	free(w);
 }

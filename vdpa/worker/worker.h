@@ -3,110 +3,102 @@
  * A worker thread owns one io_uring and a set of virtqueues outright: kicks
  * arrive as completions of reads on the queues' kick eventfds, backend I/O
  * goes on the same ring, and used buffers and interrupts follow each batch
- * of completions. The VDUSE control thread drives it with worker_call(),
- * which waits until the worker has carried the command out.
+ * of completions. It knows no transport: what it needs of one (interrupts,
+ * address translation, a word about a queue enabled late or a broken driver)
+ * comes through struct worker_ops, the way DPDK's vhost core is given its
+ * vhost_backend_ops. The transport's control thread drives it with the
+ * functions below; the queue functions only while the worker is stopped
+ * (before worker_start(), after worker_stop()).
  */
 #ifndef UVDPA_WORKER_H
 #define UVDPA_WORKER_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <liburing.h>
 
 #include "worker/device.h"
-#include "vduse/iotlb.h"
 #include "policy/nf.h"
+#include "ring/iova.h"
 #include "ring/virtqueue.h"
 #include "ring/vq_log.h"
 
-enum worker_cmd {
-	WORKER_IDLE,
-	WORKER_START,	/* serve every queue whose wq.cfg.num is set, from wq.state */
-	WORKER_STOP,	/* stop popping, drain in-flight requests, save wq.state */
-	WORKER_EXIT,
-	WORKER_FILTER,	/* hand every queue to worker.filter_next */
-};
-
 struct worker;
 
-struct wq {
-	struct dev_queue dq;	/* first: the model's handle on this queue */
-	struct worker *w;
-	unsigned int index;
-	int kick_fd;
-	uint64_t kick_buf;
-	/* Written by the control thread only while the queue is stopped. */
-	struct vq_config cfg;
-	struct vq_state state;
-	struct vq vq;
-	bool running;
-	bool broken;
-	bool pushed;
-	char *slots;
-	struct dev_req **free;
-	unsigned int nr_free;
-	unsigned int inflight;
-	/* Notification policy; a deferred interrupt waits on an io_uring timeout. */
-	struct nf_vq nf;
-	struct __kernel_timespec timer_ts;
-	bool timer_armed;
-	/*
-	 * The queue's part of the in-flight log, or NULL. With resume set, the
-	 * next WORKER_START carries on from the log instead of wq.state and
-	 * pops its chains in flight again (a new daemon taking over).
-	 */
-	struct vq_log_vq *log;
-	bool resume;
-	/* Used since the last publish: unmarked in the log after it. */
-	uint16_t *done;
-	unsigned int nr_done;
-};
-
-struct worker {
-	pthread_t thread;
-	struct io_uring ring;
-	struct be_ctx be_ctx;	/* the ring as the model's backend sees it */
-	int cmd_fd;
-	uint64_t cmd_buf;
-	int dev_fd;
-	const struct dev_model *model;
-	void *dev;
-	struct iotlb tlb;
-	/*
-	 * Shared by the device's workers, or NULL: set when a queue stops for
-	 * a driver error, so that a device logs one line per reset (the
-	 * control thread clears it when the driver resets the device).
-	 */
-	atomic_bool *driver_error;
-	/*
-	 * An eventfd written on a kick at a queue that is not running, or -1:
-	 * the driver may have enabled it after DRIVER_OK, which VDUSE does not
-	 * report; the control thread looks.
-	 */
-	int enable_fd;
-	struct wq *queues;
-	unsigned int nr_queues;
-	bool stopping;
-	bool exiting;
-	struct nf_prog *filter_next;	/* for WORKER_FILTER */
-	pthread_mutex_t call_lock;	/* one worker_call() at a time */
-	pthread_mutex_t lock;
-	pthread_cond_t done_cond;
-	enum worker_cmd cmd;	/* under lock: pending until the worker sets WORKER_IDLE */
-};
-
-/* Set up @w for queues [first, first + nr) of the VDUSE device @dev_fd. */
-int worker_init(struct worker *w, int dev_fd, const struct dev_model *model, void *dev,
-		unsigned int first, unsigned int nr);
-int worker_run(struct worker *w);
-/* Have the worker carry out @cmd and wait for it (STOP waits for the drain). */
-void worker_call(struct worker *w, enum worker_cmd cmd);
 /*
- * While the worker's queues are stopped: serve IOVA [0, len) from @addr, and
- * register it as the ring's fixed buffer 0: 0, or -errno if the ring could not
- * take it (the translation holds either way).
+ * What a worker asks of its transport: called on the worker's thread, with
+ * the ctx given to worker_set_transport().
+ */
+struct worker_ops {
+	/* Interrupt the driver for queue @index: 0, or -errno (the worker logs it). */
+	int (*inject_irq)(void *ctx, unsigned int index);
+	/*
+	 * Optional. A kick at queue @index, which is not running: the driver
+	 * may have enabled it after DRIVER_OK, which VDUSE does not report.
+	 */
+	void (*queue_kicked)(void *ctx, unsigned int index);
+	/*
+	 * Optional. Queue @index stopped for an error of the driver's (a bad
+	 * ring): return true to have it logged. A guest may break its rings
+	 * at will, so a transport says true once per device until its reset.
+	 * Without it every such error is logged.
+	 */
+	bool (*driver_error)(void *ctx, unsigned int index);
+};
+
+/* A worker for queues [first, first + nr) of a device served by @model with @dev. */
+int worker_new(struct worker **out, const struct dev_model *model, void *dev,
+	       unsigned int first, unsigned int nr);
+/*
+ * The worker's ring as backends see it: before worker_run() a backend
+ * attaches to it (registers its files), after worker_exit() it detaches.
+ */
+struct be_ctx *worker_be_ctx(struct worker *w);
+int worker_run(struct worker *w);
+/*
+ * Once running, before the first worker_start(): the transport's @ops and
+ * @ctx, and @xlate for every ring and buffer address of the worker's queues.
+ * The translator is used on the worker's thread only while queues run, so a
+ * transport may change what it maps while the worker is stopped.
+ */
+void worker_set_transport(struct worker *w, const struct worker_ops *ops, void *ctx,
+			  struct iova_xlate xlate);
+unsigned int worker_first_queue(const struct worker *w);
+unsigned int worker_nr_queues(const struct worker *w);
+/* Whether queue @index of the device is this worker's. */
+bool worker_has_queue(const struct worker *w, unsigned int index);
+
+/* The eventfd the driver kicks queue @index through (the transport hands it over). */
+int worker_queue_kick_fd(const struct worker *w, unsigned int index);
+/*
+ * Serve queue @index at the next worker_start() as the driver set it up
+ * (@cfg) from @state; @cfg NULL: not at all (not enabled).
+ */
+void worker_queue_config(struct worker *w, unsigned int index, const struct vq_config *cfg,
+			 const struct vq_state *state);
+/*
+ * Serve queue @index at the next worker_start() from its in-flight log
+ * (worker_queue_set_log()), popping its chains in flight again: a new
+ * daemon taking a device over.
+ */
+void worker_queue_resume(struct worker *w, unsigned int index, const struct vq_config *cfg);
+/* Keep queue @index's part of the in-flight log up to date (NULL: none). */
+void worker_queue_set_log(struct worker *w, unsigned int index, struct vq_log_vq *log);
+/* Whether queue @index is set to be served (worker_queue_config() with a config). */
+bool worker_queue_configured(const struct worker *w, unsigned int index);
+/* Where queue @index stood when the worker last stopped (or as configured). */
+void worker_queue_state(const struct worker *w, unsigned int index, struct vq_state *state);
+/* Queue @index's notification statistics; any thread. */
+void worker_queue_stats(const struct worker *w, unsigned int index, struct uvdpa_nf_stats *s);
+
+/* Serve every configured queue that is not running. */
+void worker_start(struct worker *w);
+/* Stop popping, drain the requests in flight, and keep each queue's state. */
+void worker_stop(struct worker *w);
+/*
+ * While the worker's queues are stopped: register [addr, addr + len) as the
+ * ring's fixed buffer 0: 0, or -errno if the ring could not take it.
  */
 int worker_set_umem(struct worker *w, void *addr, size_t len);
 /*
@@ -115,7 +107,9 @@ int worker_set_umem(struct worker *w, void *addr, size_t len);
  * callers take turns (the daemon's filter lock).
  */
 void worker_set_filter(struct worker *w, struct nf_prog *p);
-/* After WORKER_EXIT: join and free. */
-void worker_fini(struct worker *w);
+/* End the thread and wait for it; the ring stays until worker_free(). */
+void worker_exit(struct worker *w);
+/* End the thread if it runs, and free @w (NULL: nothing). */
+void worker_free(struct worker *w);
 
 #endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The worker's insides, for the files of vdpa/worker/ only: everyone else goes
+ * through worker.h, so that no transport, daemon or test writes a queue's
+ * state behind the worker's back.
+ */
+#ifndef UVDPA_WORKER_INT_H
+#define UVDPA_WORKER_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <liburing.h>
+
+#include "worker/worker.h"
+
+enum worker_cmd {
+	WORKER_IDLE,
+	WORKER_START,	/* serve every queue whose wq.cfg.num is set, from wq.state */
+	WORKER_STOP,	/* stop popping, drain in-flight requests, save wq.state */
+	WORKER_EXIT,
+	WORKER_FILTER,	/* hand every queue to worker.filter_next */
+	WORKER_TRANSPORT, /* take worker.next_transport */
+};
+
+struct wq {
+	struct dev_queue dq;	/* first: the model's handle on this queue */
+	struct worker *w;
+	unsigned int index;
+	int kick_fd;
+	uint64_t kick_buf;
+	/* Written by the control thread only while the queue is stopped. */
+	struct vq_config cfg;
+	struct vq_state state;
+	struct vq vq;
+	bool running;
+	bool broken;
+	bool pushed;
+	char *slots;
+	struct dev_req **free;
+	unsigned int nr_free;
+	unsigned int inflight;
+	/* Notification policy; a deferred interrupt waits on an io_uring timeout. */
+	struct nf_vq nf;
+	struct __kernel_timespec timer_ts;
+	bool timer_armed;
+	/*
+	 * The queue's part of the in-flight log, or NULL. With resume set, the
+	 * next WORKER_START carries on from the log instead of wq.state and
+	 * pops its chains in flight again (a new daemon taking over).
+	 */
+	struct vq_log_vq *log;
+	bool resume;
+	/* Used since the last publish: unmarked in the log after it. */
+	uint16_t *done;
+	unsigned int nr_done;
+};
+
+/* What worker_set_transport() gave; the worker thread's own copy. */
+struct worker_transport {
+	const struct worker_ops *ops;
+	void *ctx;
+	struct iova_xlate xlate;
+};
+
+struct worker {
+	pthread_t thread;
+	bool thread_started;
+	struct io_uring ring;
+	bool ring_ready;
+	struct be_ctx be_ctx;	/* the ring as the model's backend sees it */
+	int cmd_fd;
+	uint64_t cmd_buf;
+	const struct dev_model *model;
+	void *dev;
+	struct worker_transport tp;
+	struct worker_transport next_transport;	/* for WORKER_TRANSPORT */
+	struct wq *queues;
+	unsigned int first;	/* the device's index of queues[0] */
+	unsigned int nr_queues;
+	bool stopping;
+	bool exiting;
+	struct nf_prog *filter_next;	/* for WORKER_FILTER */
+	pthread_mutex_t call_lock;	/* one worker_call() at a time */
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	enum worker_cmd cmd;	/* under lock: pending until the worker sets WORKER_IDLE */
+};
+
+#endif
