@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The worker without VDUSE: a real worker thread serves a split ring that a
+ * driver (../ring/ring_driver.h) builds in plain memory, through a fake
+ * transport (struct worker_ops) that records interrupts, kicks at queues
+ * that are not running, and driver errors. Kicks go in through the queue's
+ * kick eventfd, as the kernel's would; every wait is on an eventfd the fake
+ * transport writes from the worker's thread, never on time.
+ *
+ * The device model copies what the driver wrote into what it may write,
+ * after a round through the worker's io_uring (a NOP), so that requests
+ * finish through the model's complete() as real I/O does.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <linux/virtio_config.h>
+
+#include "kselftest_harness.h"
+#include "worker/worker.h"
+#include "../ring/ring_driver.h"
+
+#define NUM 8
+#define CHAINS (NUM / 2)	/* submit() takes two descriptors */
+#define NR_QUEUES 2
+#define MAX_IOV 4
+#define BUF 64
+/* Only a worker that is broken waits this long: the tests wait on eventfds. */
+#define HANG_MS 5000
+
+/* ---- the device model ---- */
+
+struct copy_req {
+	struct dev_req req;
+	struct iovec iov[MAX_IOV];
+};
+
+static void copy_req_init(void *dev, struct dev_req *req)
+{
+	struct copy_req *r = (struct copy_req *)req;
+
+	req->chain.iov = r->iov;
+	req->chain.max_iov = MAX_IOV;
+}
+
+static int copy_start(void *dev, struct dev_req *req, struct be_ctx *ctx)
+{
+	struct io_uring_sqe *sqe = be_sqe_req(ctx, (uintptr_t)req);
+
+	if (!sqe) {
+		req->used_len = 0;
+		return 0;
+	}
+	io_uring_prep_nop(sqe);
+	return 1;
+}
+
+/* Readable bytes, in order, into the writable iovecs: used_len is what fit. */
+static int copy_complete(void *dev, struct dev_req *req, int res, struct be_ctx *ctx)
+{
+	struct vq_chain *c = &req->chain;
+	unsigned int in = c->out_num, out = 0;
+	size_t in_off = 0, out_off = 0;
+
+	req->used_len = 0;
+	while (out < c->out_num && in < c->out_num + c->in_num) {
+		size_t n = c->iov[out].iov_len - out_off;
+
+		if (n > c->iov[in].iov_len - in_off)
+			n = c->iov[in].iov_len - in_off;
+		memcpy((char *)c->iov[in].iov_base + in_off,
+		       (char *)c->iov[out].iov_base + out_off, n);
+		req->used_len += n;
+		out_off += n;
+		in_off += n;
+		if (out_off == c->iov[out].iov_len) {
+			out++;
+			out_off = 0;
+		}
+		if (in_off == c->iov[in].iov_len) {
+			in++;
+			in_off = 0;
+		}
+	}
+	return 0;
+}
+
+static const struct dev_model copy_model = {
+	.req_size = sizeof(struct copy_req),
+	.req_init = copy_req_init,
+	.start = copy_start,
+	.complete = copy_complete,
+};
+
+/* ---- the fake transport ---- */
+
+struct fake {
+	/* Written once per call, on the worker's thread. */
+	int irq_fd;
+	int kicked_fd;
+	int error_fd;
+	atomic_uint irqs[NR_QUEUES];
+	atomic_uint kicked[NR_QUEUES];
+	atomic_uint errors[NR_QUEUES];
+};
+
+static void signal_fd(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+static int fake_inject_irq(void *ctx, unsigned int index)
+{
+	struct fake *f = ctx;
+
+	if (index >= NR_QUEUES)
+		abort();
+	f->irqs[index]++;
+	signal_fd(f->irq_fd);
+	return 0;
+}
+
+static void fake_queue_kicked(void *ctx, unsigned int index)
+{
+	struct fake *f = ctx;
+
+	if (index >= NR_QUEUES)
+		abort();
+	f->kicked[index]++;
+	signal_fd(f->kicked_fd);
+}
+
+/* Nothing logged: the count is what the tests look at. */
+static bool fake_driver_error(void *ctx, unsigned int index)
+{
+	struct fake *f = ctx;
+
+	if (index >= NR_QUEUES)
+		abort();
+	f->errors[index]++;
+	signal_fd(f->error_fd);
+	return false;
+}
+
+static const struct worker_ops fake_ops = {
+	.inject_irq = fake_inject_irq,
+	.queue_kicked = fake_queue_kicked,
+	.driver_error = fake_driver_error,
+};
+
+/* 1 when @fd was written (and reset it), 0 after HANG_MS. */
+static int wait_fd(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t n;
+
+	if (poll(&p, 1, HANG_MS) != 1)
+		return 0;
+	return read(fd, &n, sizeof(n)) == sizeof(n);
+}
+
+/* ---- the fixture: one worker, queues 0 and 1, queue 0 on the driver's ring ---- */
+
+FIXTURE(worker) {
+	struct drv d;
+	struct fake f;
+	struct worker *w;
+	unsigned int next_data;
+};
+
+FIXTURE_SETUP(worker)
+{
+	struct vq_state st = { 0 };
+
+	memset(&self->f, 0, sizeof(self->f));
+	self->next_data = 0;
+	ASSERT_EQ(0, drv_init(&self->d, NUM, 1ULL << VIRTIO_F_VERSION_1, 2 * NUM * BUF));
+	drv_set_cb(&self->d, true);
+	self->f.irq_fd = eventfd(0, EFD_CLOEXEC);
+	self->f.kicked_fd = eventfd(0, EFD_CLOEXEC);
+	self->f.error_fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, self->f.irq_fd);
+	ASSERT_LE(0, self->f.kicked_fd);
+	ASSERT_LE(0, self->f.error_fd);
+	ASSERT_EQ(0, worker_new(&self->w, &copy_model, NULL, 0, NR_QUEUES));
+	ASSERT_EQ(0, worker_run(self->w));
+	worker_set_transport(self->w, &fake_ops, &self->f, self->d.xlate);
+	worker_queue_config(self->w, 0, &self->d.cfg, &st);
+	worker_start(self->w);
+}
+
+FIXTURE_TEARDOWN(worker)
+{
+	worker_free(self->w);
+	close(self->f.irq_fd);
+	close(self->f.kicked_fd);
+	close(self->f.error_fd);
+	drv_fini(&self->d);
+}
+
+/* Make a chain available: @text readable, BUF bytes writable. Its head. */
+static int submit(struct drv *d, unsigned int *next_data, const char *text)
+{
+	uint64_t out = d->data_iova + (*next_data % (2 * NUM)) * BUF;
+	uint64_t in = out + BUF;
+	struct drv_seg s[2] = {
+		{ .iova = out, .len = strlen(text) },
+		{ .iova = in, .len = BUF, .write = true },
+	};
+
+	*next_data += 2;
+	memcpy(drv_ptr(d, out), text, strlen(text));
+	memset(drv_ptr(d, in), 0, BUF);
+	return drv_add(d, s, 2, false);
+}
+
+static void kick(struct worker *w, unsigned int index)
+{
+	signal_fd(worker_queue_kick_fd(w, index));
+}
+
+/* Reap one used buffer, as an interrupt handler would, and check what the model wrote. */
+static void reap(struct __test_metadata *_metadata, struct drv *d, int head, const char *text)
+{
+	uint16_t id;
+	uint32_t len;
+
+	ASSERT_EQ(1, drv_get_used(d, &id, &len));
+	EXPECT_EQ(head, id);
+	EXPECT_EQ(strlen(text), len);
+	/* The writable segment follows the readable one (submit()). */
+	EXPECT_EQ(0, memcmp(text, drv_ptr(d, le64toh(d->desc[d->next[id]].addr)), strlen(text)));
+}
+
+/* One request, one kick in, one interrupt out, counted by the policy too. */
+TEST_F(worker, kick_in_interrupt_out)
+{
+	struct uvdpa_nf_stats s;
+	int head = submit(&self->d, &self->next_data, "hello, worker");
+
+	ASSERT_LE(0, head);
+	ASSERT_TRUE(drv_kick(&self->d));
+	kick(self->w, 0);
+	ASSERT_EQ(1, wait_fd(self->f.irq_fd));
+	reap(_metadata, &self->d, head, "hello, worker");
+	EXPECT_EQ(1, self->f.irqs[0]);
+	EXPECT_EQ(0, self->f.irqs[1]);
+	EXPECT_EQ(0, self->f.kicked[0]);
+	EXPECT_EQ(0, self->f.errors[0]);
+	/* The policy counts the interrupt after the transport sends it: read once stopped. */
+	worker_stop(self->w);
+	worker_queue_stats(self->w, 0, &s);
+	EXPECT_EQ(1, s.kicks);
+	EXPECT_EQ(1, s.completions);
+	EXPECT_EQ(1, s.irqs);
+}
+
+/* A ring full of chains in one kick: every chain comes back, each with its own data. */
+TEST_F(worker, full_ring_in_one_kick)
+{
+	static const char *const texts[CHAINS] = { "a", "bb", "ccc", "dddd" };
+	int heads[CHAINS];
+	unsigned int i, got = 0;
+	uint16_t id;
+	uint32_t len;
+
+	for (i = 0; i < CHAINS; i++) {
+		heads[i] = submit(&self->d, &self->next_data, texts[i]);
+		ASSERT_LE(0, heads[i]);
+	}
+	/* Every descriptor is taken. */
+	ASSERT_GT(0, submit(&self->d, &self->next_data, "no room"));
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	while (got < CHAINS) {
+		ASSERT_EQ(1, wait_fd(self->f.irq_fd));
+		while (drv_get_used(&self->d, &id, &len) == 1) {
+			for (i = 0; i < CHAINS && heads[i] != id; i++)
+				;
+			ASSERT_GT(CHAINS, i);
+			EXPECT_EQ(strlen(texts[i]), len);
+			heads[i] = -1;
+			got++;
+		}
+	}
+	EXPECT_GE(CHAINS, self->f.irqs[0]);
+}
+
+/*
+ * Stopped, the worker keeps where the queue stood; a kick then is reported
+ * to the transport, and the chain it announced is served after the start.
+ */
+TEST_F(worker, stop_snapshot_start)
+{
+	struct vq_state st;
+	int head, i;
+
+	for (i = 0; i < 3; i++) {
+		head = submit(&self->d, &self->next_data, "before");
+		drv_kick(&self->d);
+		kick(self->w, 0);
+		ASSERT_EQ(1, wait_fd(self->f.irq_fd));
+		reap(_metadata, &self->d, head, "before");
+	}
+	worker_stop(self->w);
+	worker_queue_state(self->w, 0, &st);
+	EXPECT_EQ(3, st.avail_idx);
+	EXPECT_TRUE(worker_queue_configured(self->w, 0));
+
+	head = submit(&self->d, &self->next_data, "while stopped");
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	ASSERT_EQ(1, wait_fd(self->f.kicked_fd));
+	EXPECT_EQ(1, self->f.kicked[0]);
+	EXPECT_EQ(3, self->f.irqs[0]);
+
+	worker_queue_config(self->w, 0, &self->d.cfg, &st);
+	worker_start(self->w);
+	ASSERT_EQ(1, wait_fd(self->f.irq_fd));
+	reap(_metadata, &self->d, head, "while stopped");
+	worker_stop(self->w);
+	worker_queue_state(self->w, 0, &st);
+	EXPECT_EQ(4, st.avail_idx);
+}
+
+/*
+ * A queue the transport did not configure: its kick is reported with its
+ * index (a driver enabling it late); once configured, it is served.
+ */
+TEST_F(worker, queue_enabled_late)
+{
+	struct vq_state st = { 0 };
+	int head;
+
+	EXPECT_FALSE(worker_queue_configured(self->w, 1));
+	kick(self->w, 1);
+	ASSERT_EQ(1, wait_fd(self->f.kicked_fd));
+	EXPECT_EQ(1, self->f.kicked[1]);
+	EXPECT_EQ(0, self->f.kicked[0]);
+
+	/* The driver's one ring moves to queue 1. */
+	worker_stop(self->w);
+	worker_queue_config(self->w, 0, NULL, NULL);
+	EXPECT_FALSE(worker_queue_configured(self->w, 0));
+	worker_queue_config(self->w, 1, &self->d.cfg, &st);
+	EXPECT_TRUE(worker_queue_configured(self->w, 1));
+	worker_start(self->w);
+	head = submit(&self->d, &self->next_data, "late");
+	drv_kick(&self->d);
+	kick(self->w, 1);
+	ASSERT_EQ(1, wait_fd(self->f.irq_fd));
+	reap(_metadata, &self->d, head, "late");
+	EXPECT_EQ(1, self->f.irqs[1]);
+	EXPECT_EQ(0, self->f.irqs[0]);
+}
+
+/*
+ * A buffer outside the driver's memory: the transport hears of a driver
+ * error once, the queue serves nothing more until it is configured and
+ * started again (what a reset does).
+ */
+TEST_F(worker, driver_error_stops_the_queue)
+{
+	struct drv_seg bad = { .iova = 0x1000, .len = 16 };
+	struct vq_state st = { 0 };
+	int head;
+
+	ASSERT_LE(0, drv_add(&self->d, &bad, 1, false));
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	ASSERT_EQ(1, wait_fd(self->f.error_fd));
+	EXPECT_EQ(1, self->f.errors[0]);
+
+	/* Still broken: a good chain behind the bad one is not served. */
+	submit(&self->d, &self->next_data, "ignored");
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	worker_stop(self->w);
+	EXPECT_EQ(0, self->f.irqs[0]);
+	EXPECT_EQ(1, self->f.errors[0]);
+
+	/* The driver resets: fresh ring, fresh start. */
+	drv_fini(&self->d);
+	ASSERT_EQ(0, drv_init(&self->d, NUM, 1ULL << VIRTIO_F_VERSION_1, 2 * NUM * BUF));
+	drv_set_cb(&self->d, true);
+	worker_queue_config(self->w, 0, &self->d.cfg, &st);
+	worker_start(self->w);
+	head = submit(&self->d, &self->next_data, "after reset");
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	ASSERT_EQ(1, wait_fd(self->f.irq_fd));
+	reap(_metadata, &self->d, head, "after reset");
+}
+
+/* Freed while a queue runs with requests made available: nothing leaks, nothing hangs. */
+TEST_F(worker, free_while_running)
+{
+	unsigned int i;
+
+	for (i = 0; i < CHAINS; i++)
+		ASSERT_LE(0, submit(&self->d, &self->next_data, "x"));
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	worker_free(self->w);
+	self->w = NULL;
+}
+
+TEST_HARNESS_MAIN
