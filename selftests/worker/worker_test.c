@@ -21,6 +21,7 @@
 #include <linux/virtio_config.h>
 
 #include "kselftest_harness.h"
+#include "util/efd.h"
 #include "worker/worker.h"
 #include "../ring/ring_driver.h"
 
@@ -110,9 +111,7 @@ struct fake {
 
 static void signal_fd(int fd)
 {
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
+	if (efd_signal(fd))
 		abort();
 }
 
@@ -159,11 +158,8 @@ static const struct worker_ops fake_ops = {
 static int wait_fd(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t n;
 
-	if (poll(&p, 1, HANG_MS) != 1)
-		return 0;
-	return read(fd, &n, sizeof(n)) == sizeof(n);
+	return poll(&p, 1, HANG_MS) == 1 && efd_take(fd);
 }
 
 /* ---- the fixture: one worker, queues 0 and 1, queue 0 on the driver's ring ---- */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +14,7 @@
 #include "daemon/ctl_client.h"
 #include "util/array_size.h"
 #include "util/log.h"
+#include "util/poll_thread.h"
 #include "uvdpa_ctl.h"
 #include "ring/vq_log.h"
 
@@ -25,8 +25,7 @@
 struct ctl {
 	struct ctl_dev *dev;
 	int fd;
-	int stop_fd;
-	pthread_t thread;
+	struct poll_thread thread;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -289,29 +288,20 @@ static void serve(struct ctl *c, int fd)
 	free(reply);
 }
 
-static void *ctl_main(void *arg)
+/* The socket's thread: one connection at a time. */
+static int ctl_ready(void *arg, const struct pollfd *fds)
 {
 	struct ctl *c = arg;
-	struct pollfd p[2] = {
-		{ .fd = c->fd, .events = POLLIN },
-		{ .fd = c->stop_fd, .events = POLLIN },
-	};
 	int fd;
 
-	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		serve(c, fd);
-		close(fd);
-	}
-	return NULL;
+	if (!(fds[0].revents & POLLIN))
+		return 0;
+	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	serve(c, fd);
+	close(fd);
+	return 0;
 }
 
 /* A socket file left by a daemon that died: nobody answers on it. */
@@ -377,14 +367,13 @@ int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
 		return -ENOMEM;
 	c->dev = dev;
 	c->fd = -1;
-	c->stop_fd = eventfd(0, EFD_CLOEXEC);
-	ret = c->stop_fd < 0 ? -errno : ctl_socket_path(dev->name, c->path, sizeof(c->path));
+	ret = ctl_socket_path(dev->name, c->path, sizeof(c->path));
 	if (ret)
 		snprintf(err, errlen, "cannot set up the control socket: %s", strerror(-ret));
 	if (!ret)
 		ret = listen_on(c, err, errlen);
 	if (!ret) {
-		ret = -pthread_create(&c->thread, NULL, ctl_main, c);
+		ret = poll_thread_start(&c->thread, "control socket", &c->fd, 1, ctl_ready, c);
 		if (ret) {
 			unlink(c->path);
 			snprintf(err, errlen, "cannot start the control thread: %s",
@@ -394,8 +383,6 @@ int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
 	if (ret) {
 		if (c->fd >= 0)
 			close(c->fd);
-		if (c->stop_fd >= 0)
-			close(c->stop_fd);
 		free(c);
 		return ret;
 	}
@@ -405,15 +392,10 @@ int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
 
 void ctl_stop(struct ctl *c)
 {
-	uint64_t one = 1;
-
 	if (!c)
 		return;
-	if (write(c->stop_fd, &one, sizeof(one)) != sizeof(one))
-		log_err("control socket: cannot stop its thread: %s", strerror(errno));
-	pthread_join(c->thread, NULL);
+	poll_thread_stop(&c->thread);
 	unlink(c->path);
 	close(c->fd);
-	close(c->stop_fd);
 	free(c);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <linux/vduse.h>
 
+#include "util/efd.h"
 #include "vduse/iotlb.h"
 
 void iotlb_init(struct iotlb *tlb, int dev_fd)
@@ -58,11 +59,7 @@ static int iotlb_fill(struct iotlb *tlb, uint64_t iova, struct iotlb_map **out)
 		tlb->cap = cap;
 	}
 	if (!e.start && !tlb->bounce_seen && tlb->bounce_fd >= 0) {
-		uint64_t one = 1;
-
-		tlb->bounce_seen = true;
-		if (write(tlb->bounce_fd, &one, sizeof(one)) != sizeof(one))
-			tlb->bounce_seen = false;
+		tlb->bounce_seen = !efd_signal(tlb->bounce_fd);
 	}
 	m = &tlb->maps[tlb->nr++];
 	m->start = e.start;

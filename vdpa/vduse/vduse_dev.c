@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
+#include "util/efd.h"
 #include "util/log.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vduse_dev.h"
@@ -23,7 +23,6 @@ static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
 {
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	d->stop_fd = -1;
 	d->bounce_fd = -1;
 	d->enable_fd = -1;
 	if (strlen(p->name) >= sizeof(d->name) || !p->name[0])
@@ -431,44 +430,28 @@ static int handle(struct vduse_dev *d)
 	return 0;
 }
 
-static void *control_main(void *arg)
+/* The control thread, woken by the device fd, the bounce and the enable eventfds. */
+static int control_ready(void *arg, const struct pollfd *fds)
 {
 	struct vduse_dev *d = arg;
-	struct pollfd fds[4] = {
-		{ .fd = d->fd, .events = POLLIN },
-		{ .fd = d->stop_fd, .events = POLLIN },
-		{ .fd = d->bounce_fd, .events = POLLIN },
-		{ .fd = d->enable_fd, .events = POLLIN },
-	};
-	uint64_t n;
 	int ret;
 
-	for (;;) {
-		if (poll(fds, 4, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("control: poll: %s", strerror(errno));
-			break;
-		}
-		if (fds[1].revents)
-			break;
-		if (fds[2].revents & POLLIN && read(d->bounce_fd, &n, sizeof(n)) == sizeof(n) &&
-		    d->status & VIRTIO_CONFIG_S_DRIVER_OK) {
-			workers_stop(d);
-			umem_register(d);
-			workers_start(d);
-		}
-		if (fds[3].revents & POLLIN && read(d->enable_fd, &n, sizeof(n)) == sizeof(n))
-			queues_enabled(d);
-		if (fds[0].revents & POLLIN) {
-			ret = handle(d);
-			if (ret) {
-				log_err("control: message from the kernel: %s", strerror(-ret));
-				break;
-			}
+	if (fds[1].revents & POLLIN && efd_take(d->bounce_fd) &&
+	    d->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		workers_stop(d);
+		umem_register(d);
+		workers_start(d);
+	}
+	if (fds[2].revents & POLLIN && efd_take(d->enable_fd))
+		queues_enabled(d);
+	if (fds[0].revents & POLLIN) {
+		ret = handle(d);
+		if (ret) {
+			log_err("control: message from the kernel: %s", strerror(-ret));
+			return ret;
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 static int inject_irq(void *ctx, unsigned int index)
@@ -482,10 +465,10 @@ static int inject_irq(void *ctx, unsigned int index)
 static void queue_kicked(void *ctx, unsigned int index)
 {
 	struct vduse_dev *d = ctx;
-	uint64_t one = 1;
+	int ret = efd_signal(d->enable_fd);
 
-	if (write(d->enable_fd, &one, sizeof(one)) != sizeof(one))
-		log_err("worker: cannot reach the control thread: %s", strerror(errno));
+	if (ret)
+		log_err("worker: cannot reach the control thread: %s", strerror(-ret));
 }
 
 static bool driver_error(void *ctx, unsigned int index)
@@ -586,11 +569,9 @@ int vduse_dev_set_workers(struct vduse_dev *d, struct worker **workers, unsigned
 
 int vduse_dev_run(struct vduse_dev *d, struct worker **workers, unsigned int nr)
 {
+	int fds[3];
 	int ret;
 
-	d->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (d->stop_fd < 0)
-		return -errno;
 	ret = vduse_dev_set_workers(d, workers, nr);
 	if (ret)
 		return ret;
@@ -600,7 +581,10 @@ int vduse_dev_run(struct vduse_dev *d, struct worker **workers, unsigned int nr)
 		if (ret)
 			return ret;
 	}
-	ret = -pthread_create(&d->thread, NULL, control_main, d);
+	fds[0] = d->fd;
+	fds[1] = d->bounce_fd;
+	fds[2] = d->enable_fd;
+	ret = poll_thread_start(&d->control, "control", fds, 3, control_ready, d);
 	if (ret)
 		return ret;
 	d->running = true;
@@ -609,18 +593,12 @@ int vduse_dev_run(struct vduse_dev *d, struct worker **workers, unsigned int nr)
 
 void vduse_dev_stop(struct vduse_dev *d)
 {
-	uint64_t one = 1;
-
 	if (!d->running)
 		return;
-	if (write(d->stop_fd, &one, sizeof(one)) != sizeof(one))
-		log_err("control: cannot stop: %s", strerror(errno));
-	pthread_join(d->thread, NULL);
+	poll_thread_stop(&d->control);
 	d->running = false;
 	if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		workers_stop(d);
-	close(d->stop_fd);
-	d->stop_fd = -1;
 	close(d->enable_fd);
 	d->enable_fd = -1;
 	if (d->bounce_fd >= 0)

@@ -17,6 +17,7 @@
 #include <linux/vduse.h>
 
 #include "ring/vq_log.h"
+#include "util/poll_thread.h"
 #include "vduse/iotlb.h"
 #include "worker/worker.h"
 
@@ -52,8 +53,7 @@ struct vduse_dev {
 	/* Each worker's cache of IOTLB mappings, its struct iova_xlate. */
 	struct iotlb *tlbs;
 	unsigned int nr_workers;
-	pthread_t thread;
-	int stop_fd;
+	struct poll_thread control;
 	bool running;
 	/*
 	 * Set when a queue stops for a driver error, so that a device logs

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "util/efd.h"
 #include "util/log.h"
 #include "worker/worker_int.h"
 
@@ -569,13 +570,14 @@ int worker_run(struct worker *w)
 /* Have the worker carry out @cmd and wait for it (STOP waits for the drain). */
 static void worker_call(struct worker *w, enum worker_cmd cmd)
 {
-	uint64_t one = 1;
+	int ret;
 
 	pthread_mutex_lock(&w->call_lock);
 	pthread_mutex_lock(&w->lock);
 	w->cmd = cmd;
-	if (write(w->cmd_fd, &one, sizeof(one)) != sizeof(one))
-		log_err("worker: cannot wake: %s", strerror(errno));
+	ret = efd_signal(w->cmd_fd);
+	if (ret)
+		log_err("worker: cannot wake: %s", strerror(-ret));
 	while (w->cmd != WORKER_IDLE)
 		pthread_cond_wait(&w->done_cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);

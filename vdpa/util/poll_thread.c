@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "util/efd.h"
+#include "util/log.h"
+#include "util/poll_thread.h"
+
+static void *poll_thread_main(void *arg)
+{
+	struct poll_thread *t = arg;
+
+	for (;;) {
+		if (poll(t->fds, t->nr + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("%s: poll: %s", t->what, strerror(errno));
+			break;
+		}
+		if (t->fds[t->nr].revents)
+			break;
+		if (t->ready(t->arg, t->fds))
+			break;
+	}
+	return NULL;
+}
+
+int poll_thread_start(struct poll_thread *t, const char *what, const int *fds, unsigned int nr,
+		      int (*ready)(void *arg, const struct pollfd *fds), void *arg)
+{
+	unsigned int i;
+	int ret;
+
+	if (nr > POLL_THREAD_MAX_FDS)
+		return -EINVAL;
+	snprintf(t->what, sizeof(t->what), "%s", what);
+	t->nr = nr;
+	t->ready = ready;
+	t->arg = arg;
+	for (i = 0; i < nr; i++)
+		t->fds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	t->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (t->stop_fd < 0)
+		return -errno;
+	t->fds[nr] = (struct pollfd){ .fd = t->stop_fd, .events = POLLIN };
+	ret = -pthread_create(&t->thread, NULL, poll_thread_main, t);
+	if (ret) {
+		close(t->stop_fd);
+		t->stop_fd = -1;
+	}
+	return ret;
+}
+
+void poll_thread_stop(struct poll_thread *t)
+{
+	int ret = efd_signal(t->stop_fd);
+
+	if (ret)
+		log_err("%s: cannot stop: %s", t->what, strerror(-ret));
+	pthread_join(t->thread, NULL);
+	close(t->stop_fd);
+	t->stop_fd = -1;
+}
