@@ -22,6 +22,7 @@
 #include <netlink/socket.h>
 
 #include "backend/be_tap.h"
+#include "util/efd.h"
 #include "util/log.h"
 
 #define TUN_DEV "/dev/net/tun"
@@ -73,7 +74,6 @@ static void tap_init(struct be_tap *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
-	t->stop_fd = -1;
 	t->offload_fd = -1;
 }
 
@@ -147,15 +147,16 @@ static void tap_apply_offload(struct be_tap *t)
 static void tap_set_offload(struct be *be, unsigned int flags)
 {
 	struct be_tap *t = be_tap(be);
-	uint64_t one = 1;
+	int ret;
 
 	__atomic_store_n(&t->offload, tap_offload_flags(flags), __ATOMIC_RELEASE);
 	if (!t->nl) {
 		tap_apply_offload(t);
 		return;
 	}
-	if (write(t->offload_fd, &one, sizeof(one)) != sizeof(one))
-		log_err("tap %s: cannot ask for offloads: %s", t->name, strerror(errno));
+	ret = efd_signal(t->offload_fd);
+	if (ret)
+		log_err("tap %s: cannot ask for offloads: %s", t->name, strerror(-ret));
 }
 
 static int tap_link_msg(struct nl_msg *msg, void *arg)
@@ -181,36 +182,23 @@ static int tap_link_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static void *tap_watch_main(void *arg)
+/* The link watch, woken by rtnetlink and by offload requests. */
+static int tap_watch_ready(void *arg, const struct pollfd *fds)
 {
 	struct be_tap *t = arg;
-	struct pollfd fds[3] = {
-		{ .fd = nl_socket_get_fd(t->nl), .events = POLLIN },
-		{ .fd = t->stop_fd, .events = POLLIN },
-		{ .fd = t->offload_fd, .events = POLLIN },
-	};
-	uint64_t n;
 
-	for (;;) {
-		if (poll(fds, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("tap %s: link watch: %s", t->name, strerror(errno));
-			break;
-		}
-		if (fds[1].revents)
-			break;
-		if (fds[2].revents & POLLIN && read(t->offload_fd, &n, sizeof(n)) == sizeof(n))
-			tap_apply_offload(t);
-		if (fds[0].revents & POLLIN)
-			nl_recvmsgs_default(t->nl);
-	}
-	return NULL;
+	if (fds[1].revents & POLLIN && efd_take(t->offload_fd))
+		tap_apply_offload(t);
+	if (fds[0].revents & POLLIN)
+		nl_recvmsgs_default(t->nl);
+	return 0;
 }
 
 int be_tap_watch(struct be_tap *t, void (*cb)(void *arg, bool up), void *arg)
 {
 	struct ifreq ifr = { 0 };
+	char what[IFNAMSIZ + 32];
+	int fds[2];
 	int ret;
 
 	t->link_changed = cb;
@@ -234,22 +222,20 @@ int be_tap_watch(struct be_tap *t, void (*cb)(void *arg, bool up), void *arg)
 	if (ret)
 		goto err;
 	t->up = ifr.ifr_flags & IFF_UP;
-	t->stop_fd = eventfd(0, EFD_CLOEXEC);
 	t->offload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (t->stop_fd < 0 || t->offload_fd < 0) {
+	if (t->offload_fd < 0) {
 		ret = -errno;
-		goto err_fd;
+		goto err;
 	}
-	ret = -pthread_create(&t->thread, NULL, tap_watch_main, t);
+	fds[0] = nl_socket_get_fd(t->nl);
+	fds[1] = t->offload_fd;
+	snprintf(what, sizeof(what), "tap %s: link watch", t->name);
+	ret = poll_thread_start(&t->watch, what, fds, 2, tap_watch_ready, t);
 	if (ret)
 		goto err_fd;
 	return 0;
 err_fd:
-	if (t->stop_fd >= 0)
-		close(t->stop_fd);
-	if (t->offload_fd >= 0)
-		close(t->offload_fd);
-	t->stop_fd = -1;
+	close(t->offload_fd);
 	t->offload_fd = -1;
 err:
 	nl_socket_free(t->nl);
@@ -259,16 +245,10 @@ err:
 
 void be_tap_unwatch(struct be_tap *t)
 {
-	uint64_t one = 1;
-
 	if (!t->nl)
 		return;
-	if (write(t->stop_fd, &one, sizeof(one)) != sizeof(one))
-		log_err("tap %s: cannot stop the link watch: %s", t->name, strerror(errno));
-	pthread_join(t->thread, NULL);
-	close(t->stop_fd);
+	poll_thread_stop(&t->watch);
 	close(t->offload_fd);
-	t->stop_fd = -1;
 	t->offload_fd = -1;
 	nl_socket_free(t->nl);
 	t->nl = NULL;

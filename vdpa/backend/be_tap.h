@@ -11,11 +11,11 @@
 #define UVDPA_BE_TAP_H
 
 #include <net/if.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "backend/backend.h"
+#include "util/poll_thread.h"
 
 struct nl_sock;
 
@@ -26,8 +26,7 @@ struct be_tap {
 	bool created;		/* made by be_tap_open: it goes away with the fd */
 	bool up;		/* IFF_UP, as last seen */
 	struct nl_sock *nl;
-	pthread_t thread;
-	int stop_fd;
+	struct poll_thread watch;
 	int offload_fd;		/* written when offload changes */
 	unsigned int offload;	/* TUN_F_* wanted */
 	void (*link_changed)(void *arg, bool up);
