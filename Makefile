@@ -167,12 +167,28 @@ check: deps
 fuzz: fuzzers
 	$(Q)for f in $(FUZZERS); do tools/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done
 
-# Native benchmarks, then in one VM boot uvdpad against qemu-storage-daemon,
-# the notification filters against each other, and uvdpad net against a veth
-# pair.
-bench: deps all
+# Native benchmarks, then the blk peers in two VM boots: deterministic
+# (--icount: guest time counts instructions) and wall clock; the wall-clock
+# boot goes on with the notification filters against each other and uvdpad
+# net against a veth pair. The blk tables and their plots are kept in
+# $(OUT)/bench/ (docs/bench/ holds dated ones).
+KUBLK := $(OUT)/bench/kublk
+BENCH_OUT := $(abspath $(OUT))/bench
+
+$(KUBLK): tools/bench/kublk/build tools/bench/kublk/uring-buf-ring.c tools/bench/kublk/uring-buf-ring.h
+	$(call msg,KUBLK,$@)
+	$(Q)tools/bench/kublk/build $@
+
+bench: deps all $(KUBLK)
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
-	$(Q)tools/testvm/run --timeout 2700 -- sh -c 'tools/bench/blk-vm && tools/bench/filter-vm && tools/bench/net-vm'
+	$(Q)for m in det wall; do \
+		tools/testvm/run $$([ $$m = wall ] || echo --icount) --timeout 2700 -- \
+			env MODE=$$m KUBLK=$(abspath $(KUBLK)) UVDPAD=$(abspath $(UVDPAD)) \
+			tools/bench/blk-vm | tee $(BENCH_OUT)/blk-$$m.txt || exit 1; \
+		gnuplot -e "in='$(BENCH_OUT)/blk-$$m.txt'; out='$(BENCH_OUT)/blk-$$m.png'" \
+			tools/bench/blk-plot.gp || exit 1; \
+	done
+	$(Q)tools/testvm/run --timeout 2700 -- sh -c 'tools/bench/filter-vm && tools/bench/net-vm'
 
 demo: deps
 	$(Q)$(MAKE) all
