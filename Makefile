@@ -184,7 +184,8 @@ bench: deps all $(KUBLK)
 	$(Q)for m in det wall; do \
 		tools/testvm/run $$([ $$m = wall ] || echo --icount) --timeout 2700 -- \
 			env MODE=$$m KUBLK=$(abspath $(KUBLK)) UVDPAD=$(abspath $(UVDPAD)) \
-			tools/bench/blk-vm | tee $(BENCH_OUT)/blk-$$m.txt || exit 1; \
+			tools/bench/blk-vm >$(BENCH_OUT)/blk-$$m.txt || exit 1; \
+		cat $(BENCH_OUT)/blk-$$m.txt; \
 		gnuplot -e "in='$(BENCH_OUT)/blk-$$m.txt'; out='$(BENCH_OUT)/blk-$$m.png'" \
 			tools/bench/blk-plot.gp || exit 1; \
 	done
