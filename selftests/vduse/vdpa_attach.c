@@ -32,6 +32,7 @@
 #include <linux/vduse.h>
 
 #include "kselftest_harness.h"
+#include "lib/priv.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vdpa_nl.h"
 
@@ -265,18 +266,11 @@ TEST_F(attach, del_unknown_is_enodev)
 	EXPECT_EQ(-ENODEV, vdpa_nl_dev_del(self->nl, self->name));
 }
 
-static int drop_net_admin_and_add(const char *name)
+static int add(void *name)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 	struct vdpa_nl *nl;
 	int ret;
 
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
 	ret = vdpa_nl_open(&nl);
 	if (ret)
 		return ret;
@@ -288,18 +282,13 @@ static int drop_net_admin_and_add(const char *name)
 /* VDPA_CMD_DEV_NEW is GENL_ADMIN_PERM: genetlink checks CAP_NET_ADMIN. */
 TEST_F(attach, add_without_cap_net_admin_is_eperm)
 {
-	int status;
-	pid_t pid;
+	int ret;
 
 	if (getuid() != 0)
 		SKIP(return, "needs root to drop CAP_NET_ADMIN alone");
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(-drop_net_admin_and_add(self->name) & 0xff);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(EPERM, WEXITSTATUS(status));
+	ASSERT_EQ(0, priv_run(priv_drop_caps, PRIV_CAP(CAP_NET_ADMIN), add, self->name, &ret))
+		TH_LOG("set-up error: could not drop CAP_NET_ADMIN");
+	EXPECT_EQ(-EPERM, ret);
 	EXPECT_EQ(-ENODEV, vdpa_nl_dev_get(self->nl, self->name, NULL));
 }
 

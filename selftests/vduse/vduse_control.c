@@ -23,6 +23,7 @@
 #include <linux/virtio_net.h>
 
 #include "kselftest_harness.h"
+#include "lib/priv.h"
 
 #define CONTROL "/dev/vduse/control"
 
@@ -277,70 +278,51 @@ TEST_F(control, vq_num_above_65535_is_einval)
 	EXPECT_EQ(-EINVAL, create(self->fd, &c));
 }
 
-static int drop_effective_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[cap / 32].effective &= ~(1U << (cap % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
-/* Runs fn in a child so that dropping privileges does not leak into other tests. */
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		_exit(fn(arg) & 0xff);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return -ECHILD;
-	return -WEXITSTATUS(status);
-}
-
-static int create_net_without_net_admin(void *arg)
+static int create_net(void *arg)
 {
 	struct dev_config c;
 	int fd, ret;
 
-	ret = drop_effective_cap(CAP_NET_ADMIN);
-	if (ret)
-		return -ret;
 	fd = open(CONTROL, O_RDWR);
 	if (fd < 0)
-		return errno;
+		return -errno;
 	net_config(&c, arg);
 	ret = create(fd, &c);
-	return -ret;
+	close(fd);
+	return ret;
 }
 
 TEST_F(control, net_without_cap_net_admin_is_eperm)
 {
+	int ret;
+
 	if (getuid() != 0)
 		SKIP(return, "needs root to drop CAP_NET_ADMIN alone");
-	EXPECT_EQ(-EPERM, in_child(create_net_without_net_admin, self->name));
+	ASSERT_EQ(0, priv_run(priv_drop_caps, PRIV_CAP(CAP_NET_ADMIN), create_net, self->name,
+			      &ret)) TH_LOG("set-up error: could not drop CAP_NET_ADMIN");
+	EXPECT_EQ(-EPERM, ret);
 	EXPECT_FALSE(dev_node_exists(self->name));
 }
 
-static int open_control_as_nobody(void *arg)
+static int open_control(void *arg)
 {
-	if (setgid(65534) || setuid(65534))
-		return errno;
-	if (open(CONTROL, O_RDWR) >= 0)
-		return 0;
-	return errno;
+	int fd = open(CONTROL, O_RDWR);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 TEST_F(control, unprivileged_open_is_eacces)
 {
+	int ret;
+
 	if (getuid() != 0)
 		SKIP(return, "needs root to switch to an unprivileged user");
-	EXPECT_EQ(-EACCES, in_child(open_control_as_nobody, NULL));
+	ASSERT_EQ(0, priv_run(priv_drop_nobody, 0, open_control, NULL, &ret))
+		TH_LOG("set-up error: could not become nobody");
+	EXPECT_EQ(-EACCES, ret);
 }
 
 /* iproute2's view of the same kernel: the vdpa management device exists. */
