@@ -249,4 +249,65 @@ static inline int run(const char *fmt, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Run uvdpactl (next to uvdpad) with @fmt's words; its stdout in @out; its exit status or -1. */
+static inline int uvdpactl(char *out, size_t len, const char *fmt, ...)
+{
+	const char *daemon = uvdpad_path(), *slash = strrchr(daemon, '/');
+	char cmd[PATH_MAX + 600], args[512];
+	va_list ap;
+	size_t n = 0;
+	FILE *f;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%.*suvdpactl %s", slash ? (int)(slash + 1 - daemon) : 0,
+		 daemon, args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (out && len) {
+		n = fread(out, 1, len - 1, f);
+		out[n] = '\0';
+	} else {
+		char sink[256];
+
+		while (fread(sink, 1, sizeof(sink), f) > 0)
+			;
+	}
+	status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * One counter of queue @vq from "uvdpactl stats NAME": a header line of
+ * column names ("vq kicks completions ..."), then a line of numbers per queue.
+ * Returns the counter, or -1.
+ */
+static inline long long ctl_queue_stat(const char *name, unsigned int vq, const char *field)
+{
+	char out[8192], *line, *save = NULL, *word, *wsave;
+	int col = -1, i;
+
+	if (uvdpactl(out, sizeof(out), "stats %s", name))
+		return -1;
+	line = strtok_r(out, "\n", &save);
+	for (i = 0, word = line ? strtok_r(line, " ", &wsave) : NULL; word;
+	     i++, word = strtok_r(NULL, " ", &wsave))
+		if (!strcmp(word, field))
+			col = i;
+	if (col < 0)
+		return -1;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		word = strtok_r(line, " ", &wsave);
+		if (!word || strtoul(word, NULL, 10) != vq)
+			continue;
+		for (i = 0; word && i < col; i++)
+			word = strtok_r(NULL, " ", &wsave);
+		return word ? atoll(word) : -1;
+	}
+	return -1;
+}
+
 #endif
