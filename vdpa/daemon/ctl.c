@@ -12,6 +12,7 @@
 
 #include "daemon/ctl.h"
 #include "daemon/ctl_client.h"
+#include "daemon/ctl_proto.h"
 #include "util/array_size.h"
 #include "util/log.h"
 #include "util/poll_thread.h"
@@ -20,7 +21,6 @@
 
 /* A client gets this long to send its request: a stuck one cannot hold the socket. */
 #define REQUEST_TIMEOUT_MS 5000
-#define MAX_WORDS 64
 
 struct ctl {
 	struct ctl_dev *dev;
@@ -71,8 +71,8 @@ int ctl_set_filter(struct ctl_dev *dev, const char *name, const char *path,
 static int cmd_filter(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
 		      size_t errlen)
 {
-	const char *name = NULL, *path = NULL;
-	int first, ret;
+	struct ctl_filter_set set;
+	int ret;
 
 	if (argc >= 2 && !strcmp(argv[1], "show") && argc == 2) {
 		pthread_mutex_lock(&dev->filter_lock);
@@ -80,19 +80,11 @@ static int cmd_filter(struct ctl_dev *dev, int argc, char **argv, FILE *out, cha
 		pthread_mutex_unlock(&dev->filter_lock);
 		return 0;
 	}
-	if (argc >= 3 && !strcmp(argv[1], "set")) {
-		if (!strcmp(argv[2], "--object")) {
-			if (argc < 4 || argv[3][0] != '/') {
-				snprintf(err, errlen, "filter set --object needs an absolute path");
-				return -EINVAL;
-			}
-			path = argv[3];
-			first = 4;
-		} else {
-			name = argv[2];
-			first = 3;
-		}
-		ret = ctl_set_filter(dev, name, path, argv + first, argc - first, err, errlen);
+	if (argc >= 2 && !strcmp(argv[1], "set")) {
+		ret = ctl_parse_filter_set(argc - 2, argv + 2, &set, err, errlen);
+		if (!ret)
+			ret = ctl_set_filter(dev, set.name, set.path, set.params, set.nr_params,
+					     err, errlen);
 		if (ret)
 			return ret;
 		pthread_mutex_lock(&dev->filter_lock);
@@ -178,45 +170,18 @@ static const struct ctl_cmd commands[] = {
 	{ "upgrade", cmd_upgrade },
 };
 
-/* Split @line at spaces, in place. */
-static int split(char *line, char **words, int max)
-{
-	char *save = NULL, *w;
-	int n = 0;
-
-	for (w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		if (n == max)
-			return -E2BIG;
-		words[n++] = w;
-	}
-	return n;
-}
-
 static int dispatch(struct ctl_dev *dev, char *line, FILE *out, char *err, size_t errlen)
 {
-	char *words[MAX_WORDS], *end;
-	unsigned long version;
+	struct ctl_words w;
 	unsigned int i;
-	int n = split(line, words, MAX_WORDS);
+	int ret = ctl_parse(line, &w, err, errlen);
 
-	if (n < 0) {
-		snprintf(err, errlen, "too many words in the request");
-		return n;
-	}
-	if (n < 3 || strcmp(words[0], UVDPA_CTL_MAGIC)) {
-		snprintf(err, errlen, "not a %s request", UVDPA_CTL_MAGIC);
-		return -EPROTO;
-	}
-	version = strtoul(words[1], &end, 10);
-	if (*end || !version || version > UVDPA_CTL_VERSION) {
-		snprintf(err, errlen, "protocol version %s is unknown to this uvdpad (it speaks "
-			 "up to %d): update uvdpad", words[1], UVDPA_CTL_VERSION);
-		return -EPROTO;
-	}
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(words[2], commands[i].name))
-			return commands[i].run(dev, n - 2, words + 2, out, err, errlen);
-	snprintf(err, errlen, "unknown command '%s'", words[2]);
+		if (!strcmp(w.argv[0], commands[i].name))
+			return commands[i].run(dev, w.argc, w.argv, out, err, errlen);
+	snprintf(err, errlen, "unknown command '%s'", w.argv[0]);
 	return -EINVAL;
 }
 
@@ -226,23 +191,19 @@ static int read_request(int fd, char *line, size_t len)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	size_t got = 0;
 	ssize_t n;
-	char *nl;
+	int ret;
 
-	while (got + 1 < len) {
+	for (;;) {
 		if (poll(&p, 1, REQUEST_TIMEOUT_MS) <= 0)
 			return -ETIMEDOUT;
 		n = read(fd, line + got, len - 1 - got);
 		if (n <= 0)
 			return n ? -errno : -ECONNRESET;
 		got += n;
-		line[got] = '\0';
-		nl = strchr(line, '\n');
-		if (nl) {
-			*nl = '\0';
-			return nl - line;
-		}
+		ret = ctl_frame(line, got);
+		if (ret != -EAGAIN)
+			return ret;
 	}
-	return -E2BIG;
 }
 
 static void write_all(int fd, const char *buf, size_t len)
@@ -268,11 +229,14 @@ static void serve(struct ctl *c, int fd)
 
 	ret = read_request(fd, line, sizeof(line));
 	if (ret < 0) {
-		if (ret == -E2BIG) {
+		if (ret == -E2BIG)
 			snprintf(line, sizeof(line), "%s request longer than %d bytes\n",
 				 UVDPA_CTL_ERROR, UVDPA_CTL_LINE_MAX);
+		else if (ret == -EPROTO)
+			snprintf(line, sizeof(line), "%s a NUL byte in the request\n",
+				 UVDPA_CTL_ERROR);
+		if (ret == -E2BIG || ret == -EPROTO)
 			write_all(fd, line, strlen(line));
-		}
 		return;
 	}
 	out = open_memstream(&reply, &reply_len);
