@@ -103,7 +103,10 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 
 $(OUT)/vdpa/policy/nf_bpf.o: $(BPF_SKELS)
 
-$(UVDPACTL): $(OUT)/tools/uvdpactl.o $(LIB)
+# The control client is uvdpactl's, not the daemon's: outside the library.
+CTL_CLIENT := $(OUT)/tools/ctl_client.o
+
+$(UVDPACTL): $(OUT)/tools/uvdpactl.o $(CTL_CLIENT) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -146,7 +149,8 @@ ksft-install: $(LIB) $(UVDPAD) $(UVDPACTL) $(BPF_OBJS) $(KSFT)/lib.mk
 	$(Q)for t in $(NATIVE_TARGETS) $(VDUSE_TARGETS) $(NESTED_TARGETS); do \
 		mkdir -p $(OUT)/selftests/$$t && \
 		$(MAKE) -C selftests/$$t KSFT=$(KSFT) OUTPUT=$(abspath $(OUT))/selftests/$$t \
-			UVDPA_LIB=$(abspath $(LIB)) SANFLAGS="$(SANFLAGS)" \
+			UVDPA_LIB=$(abspath $(LIB)) UVDPA_CTL_CLIENT=$(abspath $(CTL_CLIENT)) \
+			SANFLAGS="$(SANFLAGS)" \
 			UVDPA_LDLIBS="$(LDLIBS)" \
 			INSTALL_PATH=$(KSFT_INSTALL)/$$t install >/dev/null || exit 1; \
 		$(MAKE) -s -C selftests/$$t KSFT=$(KSFT) OUTPUT=$(abspath $(OUT))/selftests/$$t \

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/ctl_client.h"
+#include "ctl_client.h"
 
 /* Exit statuses: 2 for a command line that cannot work, 1 for a failure. */
 #define EXIT_USAGE 2

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/ctl_client.h"
+#include "ctl_client.h"
 #include "kselftest_harness.h"
 
 struct parsed {

@@ -13,7 +13,7 @@
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
 #include "vduse/vdpa_bus.h"
-#include "ring/vq_log.h"
+#include "daemon/state_file.h"
 
 #define KILL_CYCLES 24
 
@@ -42,7 +42,7 @@ FIXTURE_SETUP(rc)
 {
 	snprintf(self->img, sizeof(self->img), "/tmp/uvdpa-rc-%d.img", getpid());
 	snprintf(self->d.name, sizeof(self->d.name), "ksft-rc%d", getpid());
-	snprintf(self->state, sizeof(self->state), VQ_LOG_DIR "/%s.state", self->d.name);
+	ASSERT_EQ(0, state_file_path(self->d.name, self->state, sizeof(self->state)));
 	self->load = 0;
 	unlink(self->img);
 }

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "daemon/ctl.h"
-#include "daemon/ctl_client.h"
 #include "daemon/ctl_proto.h"
+#include "daemon/state_file.h"
 #include "util/array_size.h"
 #include "util/log.h"
 #include "util/poll_thread.h"
+#include "util/run_dir.h"
 #include "uvdpa_ctl.h"
-#include "ring/vq_log.h"
 
 /* A client gets this long to send its request: a stuck one cannot hold the socket. */
 #define REQUEST_TIMEOUT_MS 5000
@@ -154,7 +154,7 @@ static int cmd_upgrade(struct ctl_dev *dev, int argc, char **argv, FILE *out, ch
 		snprintf(err, errlen, "usage: upgrade");
 		return -EINVAL;
 	}
-	if (vq_log_path(dev->name, path, sizeof(path)) || access(path, F_OK)) {
+	if (state_file_path(dev->name, path, sizeof(path)) || access(path, F_OK)) {
 		snprintf(err, errlen, "no saved state in %s: this daemon cannot hand its device "
 			 "over (it could not create the file at start)", path);
 		return -ENOENT;
@@ -284,12 +284,10 @@ static bool stale(const struct sockaddr_un *addr)
 static int listen_on(struct ctl *c, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char dir[sizeof(c->path)];
+	const char *dir = run_dir();
 	mode_t mask;
 	int ret;
 
-	snprintf(dir, sizeof(dir), "%s", c->path);
-	*strrchr(dir, '/') = '\0';
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
@@ -331,7 +329,7 @@ int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
 		return -ENOMEM;
 	c->dev = dev;
 	c->fd = -1;
-	ret = ctl_socket_path(dev->name, c->path, sizeof(c->path));
+	ret = run_path(dev->name, RUN_DIR_SOCKET, c->path, sizeof(c->path));
 	if (ret)
 		snprintf(err, errlen, "cannot set up the control socket: %s", strerror(-ret));
 	if (!ret)

@@ -16,13 +16,13 @@
 #include "dev/blk.h"
 #include "daemon/cli.h"
 #include "daemon/ctl.h"
+#include "daemon/state_file.h"
 #include "util/log.h"
 #include "dev/net.h"
 #include "backend/be_tap.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vdpa_nl.h"
 #include "vduse/vduse_dev.h"
-#include "ring/vq_log.h"
 #include "worker/worker.h"
 
 /* Exit statuses: 2 for a command line that cannot work, 1 for a failure. */
@@ -172,9 +172,9 @@ struct served {
  * for --reconnect. A new device can do without one (it just cannot be
  * taken over); a reconnect cannot.
  */
-static int open_log(const struct cli_opts *o, const struct served *s, struct vq_log *log)
+static int open_log(const struct cli_opts *o, const struct served *s, struct state_file *log)
 {
-	struct vq_log_params p = {
+	struct state_file_params p = {
 		.name = o->name,
 		.nr_queues = s->nr_queues,
 		.queue_size = o->queue_size,
@@ -186,13 +186,13 @@ static int open_log(const struct cli_opts *o, const struct served *s, struct vq_
 	int ret;
 
 	if (!o->reconnect) {
-		ret = vq_log_create(log, &p);
+		ret = state_file_create(log, &p);
 		if (ret)
 			log_err("cannot create %s: %s; '%s' cannot be taken over by --reconnect",
 				log->path, strerror(-ret), o->name);
 		return 0;
 	}
-	ret = vq_log_open(log, &p, why, sizeof(why));
+	ret = state_file_open(log, &p, why, sizeof(why));
 	if (ret == -ENOENT)
 		log_err("cannot reconnect to '%s': no saved state in %s", o->name, log->path);
 	else if (ret == -ESTALE)
@@ -212,7 +212,7 @@ static int serve(const struct cli_opts *o, struct served *s)
 	};
 	struct vduse_dev dev;
 	struct vduse_dev_params dev_params;
-	struct vq_log log = { .hdr = NULL };
+	struct state_file log = { .hdr = NULL };
 	/* Until it serves, a daemon that reconnects must not end the device it found. */
 	bool handed_over = o->reconnect;
 	struct worker **workers;
@@ -256,7 +256,7 @@ static int serve(const struct cli_opts *o, struct served *s)
 		ret = open_log(o, s, &log);
 		if (ret)
 			goto out_dev;
-		dev.log = log.hdr ? &log : NULL;
+		dev.log = log.hdr;
 	}
 
 	/* Only the main thread takes the signals that end the daemon. */
@@ -335,7 +335,7 @@ static int serve(const struct cli_opts *o, struct served *s)
 	if (sig == SIGUSR2) {
 		/* Stopping the queues drains them: the log is left with nothing in flight. */
 		vduse_dev_stop(&dev);
-		vq_log_set_clean(&log, true);
+		vq_log_set_clean(log.hdr, true);
 		handed_over = true;
 		log_info("%s saved in %s: start the new uvdpad with --reconnect", o->name,
 			 log.path);
@@ -363,7 +363,7 @@ out_dev:
 	else if (vduse_dev_destroy(&dev))
 		log_err("cannot destroy the VDUSE device '%s'", o->name);
 	/* Kept for the next daemon unless this one ended the device. */
-	vq_log_close(&log, handed_over);
+	state_file_close(&log, handed_over);
 out_nl:
 	if (nl)
 		vdpa_nl_close(nl);

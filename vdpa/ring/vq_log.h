@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The in-flight log that lets a new daemon take over a VDUSE device whose
- * daemon died or was upgraded (docs/reliability.md). It is a file,
- * /run/uvdpa/NAME.state, mapped shared, so every store the daemon made is
- * in it even after kill -9. It holds what the kernel cannot tell a new
- * daemon: the device status and features it saw, each queue's rings, the
- * ring positions, and which chains were popped but not yet used.
+ * daemon died or was upgraded (docs/reliability.md): its layout, the stores
+ * that keep it, and the recovery of a queue from it. The memory it lives in
+ * is the daemon's business (daemon/state_file.h maps a file shared, so every
+ * store the daemon made is in it even after kill -9). It holds what the
+ * kernel cannot tell a new daemon: the device status and features it saw,
+ * each queue's rings, the ring positions, and which chains were popped but
+ * not yet used.
  *
  * Each queue's part is written only by the worker serving it (or by the
  * control thread while that worker is stopped), in an order that a crash
@@ -22,8 +24,9 @@
 
 #include "ring/virtqueue.h"
 
-/* Next to the control sockets (uapi/uvdpa_ctl.h), and moved with them by UVDPA_RUN_DIR. */
-#define VQ_LOG_DIR "/run/uvdpa"
+/* "uvdpast1" */
+#define VQ_LOG_MAGIC 0x3174736170647675ULL
+#define VQ_LOG_VERSION 1
 #define VQ_LOG_CONFIG_MAX 256
 
 struct vq_log_vq {
@@ -53,45 +56,22 @@ struct vq_log_hdr {
 	struct vq_log_vq vq[];
 };
 
-/* What the device is; a log made for another device is refused. */
-struct vq_log_params {
-	const char *name;
-	uint32_t nr_queues;
-	uint32_t queue_size;
-	uint64_t device_features;
-	const void *config;
-	uint32_t config_size;
-};
-
-struct vq_log {
-	struct vq_log_hdr *hdr;
-	size_t size;
-	char path[256];
-};
-
-/* Where the log of device @name lives: $UVDPA_RUN_DIR or VQ_LOG_DIR, then NAME.state. */
-int vq_log_path(const char *name, char *path, size_t len);
-/* Start a fresh log for a new device: 0 or -errno. */
-int vq_log_create(struct vq_log *log, const struct vq_log_params *p);
-/*
- * Map the log a previous daemon left for the device: 0, -ENOENT when there
- * is none, or -ESTALE when it was made for another device (what differs in
- * @why), or another -errno.
- */
-int vq_log_open(struct vq_log *log, const struct vq_log_params *p, char *why, size_t whylen);
-/* Unmap; delete the file unless @keep (a planned upgrade keeps it for the next daemon). */
-void vq_log_close(struct vq_log *log, bool keep);
-
-static inline struct vq_log_vq *vq_log_queue(struct vq_log *log, unsigned int index)
+/* Bytes of a log for @nr_queues queues. */
+static inline size_t vq_log_size(uint32_t nr_queues)
 {
-	return &log->hdr->vq[index];
+	return sizeof(struct vq_log_hdr) + (size_t)nr_queues * sizeof(struct vq_log_vq);
+}
+
+static inline struct vq_log_vq *vq_log_queue(struct vq_log_hdr *log, unsigned int index)
+{
+	return &log->vq[index];
 }
 
 /* The control thread, before answering a status change. */
-void vq_log_set_status(struct vq_log *log, uint8_t status, uint64_t driver_features);
+void vq_log_set_status(struct vq_log_hdr *log, uint8_t status, uint64_t driver_features);
 
 /* A planned upgrade saved the log with nothing in flight (or a new daemon took it over). */
-void vq_log_set_clean(struct vq_log *log, bool clean);
+void vq_log_set_clean(struct vq_log_hdr *log, bool clean);
 
 /* The control thread at DRIVER_OK: queue @v starts afresh from @cfg and @st (@cfg NULL: not ready). */
 void vq_log_reset(struct vq_log_vq *v, const struct vq_config *cfg, const struct vq_state *st);

@@ -490,7 +490,7 @@ static const struct worker_ops vduse_worker_ops = {
  */
 static int resume(struct vduse_dev *d)
 {
-	struct vq_log_hdr *h = d->log->hdr;
+	struct vq_log_hdr *h = d->log;
 	unsigned int i, running = 0;
 	struct vq_config *cfg;
 	int ret;

@@ -38,7 +38,7 @@ struct vduse_dev_params {
 	void (*umem_ready)(void *arg, const struct iovec *umem);
 	void *umem_arg;
 	/* The in-flight log to keep up to date, or NULL (no reconnect). */
-	struct vq_log *log;
+	struct vq_log_hdr *log;
 };
 
 struct vduse_dev {
@@ -67,7 +67,7 @@ struct vduse_dev {
 	struct iovec umem;
 	void (*umem_ready)(void *arg, const struct iovec *umem);
 	void *umem_arg;
-	struct vq_log *log;
+	struct vq_log_hdr *log;
 	/* Opened by vduse_dev_open(): vduse_dev_run() resumes from the log. */
 	bool resume;
 	char why[160];

@@ -6,7 +6,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/ctl_client.h"
+#include "ctl_client.h"
+#include "util/run_dir.h"
 
 const char ctl_client_usage[] =
 	"usage: uvdpactl filter show DEVICE [-j]\n"
@@ -24,14 +25,6 @@ const char ctl_client_usage[] =
 	"  upgrade       the daemon finishes the requests in flight, saves its state and exits;\n"
 	"                start the new uvdpad with --reconnect (docs/reliability.md)\n"
 	"  -j, --json    JSON output\n";
-
-int ctl_socket_path(const char *name, char *path, size_t len)
-{
-	const char *dir = getenv(UVDPA_CTL_DIR_ENV);
-	int n = snprintf(path, len, "%s/%s.sock", dir && *dir ? dir : UVDPA_CTL_DIR, name);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
 
 /* In a parser with err and errlen in scope: a line for a person, and -EINVAL. */
 #define REFUSE(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
@@ -359,7 +352,7 @@ int ctl_client_call(const struct ctl_request *r, char **reply)
 	ssize_t n;
 	int fd, ret;
 
-	ret = ctl_socket_path(r->device, addr.sun_path, sizeof(addr.sun_path));
+	ret = run_path(r->device, RUN_DIR_SOCKET, addr.sun_path, sizeof(addr.sun_path));
 	if (ret)
 		return ret;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

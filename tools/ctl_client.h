@@ -2,6 +2,7 @@
 /*
  * The client side of the control protocol (uapi/uvdpa_ctl.h), as uvdpactl
  * uses it: its command line into a request line, a reply into text or JSON.
+ * Not in the daemon's library: uvdpactl and selftests/cli link it.
  */
 #ifndef UVDPA_CTL_CLIENT_H
 #define UVDPA_CTL_CLIENT_H
@@ -38,9 +39,6 @@ int ctl_client_parse(int argc, char **argv, struct ctl_request *r, char *err, si
  */
 int ctl_client_format(const struct ctl_request *r, const char *reply, FILE *out, char *err,
 		      size_t errlen);
-
-/* The socket path of device @name, for the daemon and the client: 0, or -ENAMETOOLONG. */
-int ctl_socket_path(const char *name, char *path, size_t len);
 
 /* Send @r to its daemon and read the whole reply (malloc'd in *reply): 0 or -errno. */
 int ctl_client_call(const struct ctl_request *r, char **reply);
