@@ -10,7 +10,6 @@
 
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vduse/vdpa_bus.h"
 
 #define MiB (1024 * 1024)
 
@@ -68,11 +67,9 @@ FIXTURE_TEARDOWN(blk)
 static int start(struct __test_metadata *_metadata, FIXTURE_DATA(blk) *self,
 		 const FIXTURE_VARIANT(blk) *variant, const char *extra)
 {
-	char name[64];
-	char why[1024];
-	int ret;
-	const char *args[16] = { "blk", "--name", name, "--file", self->img, "--size", "64M",
-				 "--queues", variant->queues, variant->ring, "--attach" };
+	const char *args[16] = { "blk", "--name", self->d.name, "--file", self->img,
+				 "--size", "64M", "--queues", variant->queues, variant->ring,
+				 "--attach" };
 	int n = 11;
 
 	if (variant->opt)
@@ -80,15 +77,7 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(blk) *self,
 	if (extra)
 		args[n++] = extra;
 	args[n] = NULL;
-	snprintf(name, sizeof(name), "%s", self->d.name);
-	ret = daemon_start(&self->d, name, args, why, sizeof(why));
-	if (ret) {
-		TH_LOG("uvdpad did not get ready %s", why);
-		return ret;
-	}
-	ret = vdpa_bus_blkdev(self->d.name, self->d.disk, sizeof(self->d.disk));
-	snprintf(self->dev, sizeof(self->dev), "/dev/%s", self->d.disk);
-	return ret;
+	return START_BLK(&self->d, args, self->dev);
 }
 
 TEST_F(blk, geometry)
@@ -230,8 +219,7 @@ TEST_F_TIMEOUT(blk, detach_under_io_then_reattach, 300)
 	/* The daemon kept serving the VDUSE device: it can go on the bus again. */
 	EXPECT_EQ(0, kill(self->d.pid, 0));
 	ASSERT_EQ(0, run("vdpa dev add name %s mgmtdev vduse", self->d.name));
-	ASSERT_EQ(0, vdpa_bus_blkdev(self->d.name, self->d.disk, sizeof(self->d.disk)));
-	snprintf(self->dev, sizeof(self->dev), "/dev/%s", self->d.disk);
+	ASSERT_EQ(0, daemon_find_disk(&self->d, self->dev, sizeof(self->dev)));
 	EXPECT_EQ(0, run("dd if=%s of=/dev/null bs=1M count=4 iflag=direct status=none",
 			 self->dev));
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));

@@ -10,7 +10,6 @@
 
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vduse/vdpa_bus.h"
 
 /* dm table, in 512-byte sectors: zeroes, 8 failing sectors at 4 MiB, zeroes. */
 #define ERR_SECTOR 8192
@@ -49,9 +48,7 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
 {
 	const char *args[16] = { "blk", "--name", self->d.name, "--file", file,
 				 "--attach", "-v" };
-	char name[64];
-	char why[1024];
-	int ret, n = 7;
+	int n = 7;
 
 	if (size) {
 		args[n++] = "--size";
@@ -60,15 +57,7 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
 	if (opt)
 		args[n++] = opt;
 	args[n] = NULL;
-	snprintf(name, sizeof(name), "%s", self->d.name);
-	ret = daemon_start(&self->d, name, args, why, sizeof(why));
-	if (ret) {
-		TH_LOG("uvdpad did not get ready %s", why);
-		return ret;
-	}
-	ret = vdpa_bus_blkdev(self->d.name, self->d.disk, sizeof(self->d.disk));
-	snprintf(self->dev, sizeof(self->dev), "/dev/%s", self->d.disk);
-	return ret;
+	return START_BLK(&self->d, args, self->dev);
 }
 
 /* Stop the daemon and return the io_errors count it printed, or -1. */

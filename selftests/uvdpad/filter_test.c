@@ -8,7 +8,6 @@
  */
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vduse/vdpa_bus.h"
 
 #define SWAPS 100
 
@@ -59,7 +58,8 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(filter) *self,
 		 bool unprivileged, const char *const *extra)
 {
 	const char *argv[32];
-	int out[2], err[2], n = 0, status = 0, ret;
+	char why[1024] = "";
+	int n = 0, ret;
 
 	if (unprivileged) {
 		argv[n++] = "setpriv";
@@ -78,32 +78,14 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(filter) *self,
 	while (*extra && n < 30)
 		argv[n++] = *extra++;
 	argv[n] = NULL;
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	self->d.pid = fork();
-	if (self->d.pid < 0)
-		return -errno;
-	if (self->d.pid == 0) {
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		execvp(argv[0], (char **)argv);
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-	self->d.out = out[0];
-	self->d.err = err[0];
-	ret = daemon_wait_ready(&self->d, &status);
+	ret = daemon_exec(&self->d, self->d.name, argv[0], argv);
+	if (!ret)
+		ret = daemon_ready(&self->d, why, sizeof(why));
 	if (ret) {
-		char msg[1024];
-
-		read_all(self->d.err, msg, sizeof(msg));
-		TH_LOG("uvdpad did not get ready (%d, status %#x): %s", ret, status, msg);
+		TH_LOG("uvdpad did not get ready %s", why);
 		return ret;
 	}
-	ret = vdpa_bus_blkdev(self->d.name, self->d.disk, sizeof(self->d.disk));
-	snprintf(self->dev, sizeof(self->dev), "/dev/%s", self->d.disk);
-	return ret;
+	return daemon_find_disk(&self->d, self->dev, sizeof(self->dev));
 }
 
 /* Run uvdpactl ARGS: its exit status, its output (stdout and stderr) in @out. */

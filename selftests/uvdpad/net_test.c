@@ -122,20 +122,19 @@ static int find_iface(const char *name, char *ifname)
 static int start_with(struct __test_metadata *_metadata, FIXTURE_DATA(net) *self,
 		      const FIXTURE_VARIANT(net) *variant, const char *extra)
 {
-	char name[64], why[1024];
-	const char *args[] = { "net", "--name", name, "--tap", self->tap, "--mac", MAC,
+	const char *args[] = { "net", "--name", self->d.name, "--tap", self->tap, "--mac", MAC,
 			       "--mtu", "9000", variant->ring, extra, NULL };
+	char why[1024];
 	int ret;
 
-	snprintf(name, sizeof(name), "%s", self->d.name);
-	ret = daemon_start(&self->d, name, args, why, sizeof(why));
+	ret = daemon_start(&self->d, self->d.name, args, why, sizeof(why));
 	if (ret) {
 		TH_LOG("uvdpad did not get ready %s", why);
 		return ret;
 	}
-	if (run("vdpa dev add name %s mgmtdev vduse", name))
+	if (run("vdpa dev add name %s mgmtdev vduse", self->d.name))
 		return -EIO;
-	return find_iface(name, self->ifname);
+	return find_iface(self->d.name, self->ifname);
 }
 
 static int start(struct __test_metadata *_metadata, FIXTURE_DATA(net) *self,

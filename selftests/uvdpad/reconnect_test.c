@@ -12,7 +12,6 @@
 
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
-#include "vduse/vdpa_bus.h"
 #include "daemon/state_file.h"
 
 #define KILL_CYCLES 24
@@ -76,19 +75,19 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(rc) *self,
 	const char *args[] = { "blk", "--name", self->d.name, "--file", self->img, "--size",
 			       "64M", "--queues", variant->queues,
 			       reconnect ? "--reconnect" : "--attach", "-v", NULL };
-	char name[64], why[1024];
+	char why[1024];
 	int ret;
 
-	snprintf(name, sizeof(name), "%s", self->d.name);
-	ret = daemon_start(&self->d, name, args, why, sizeof(why));
+	ret = daemon_start(&self->d, self->d.name, args, why, sizeof(why));
 	if (ret) {
 		TH_LOG("uvdpad did not get ready %s", why);
 		return ret;
 	}
 	if (reconnect)
 		return 0;
-	ret = vdpa_bus_blkdev(self->d.name, self->disk, sizeof(self->disk));
-	snprintf(self->dev, sizeof(self->dev), "/dev/%s", self->disk);
+	/* Kept here: the next daemon's struct daemon starts empty. */
+	ret = daemon_find_disk(&self->d, self->dev, sizeof(self->dev));
+	snprintf(self->disk, sizeof(self->disk), "%s", self->d.disk);
 	return ret;
 }
 

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What uvdpad's end-to-end tests share (uvdpad_util.h), compiled once per collection. */
+#include "uvdpad_util.h"
+#include "vduse/vdpa_bus.h"
+
+/* uvdpad sits two levels up from the installed test: $(OUT)/ksft/uvdpad/. */
+const char *uvdpad_path(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("UVDPAD");
+	ssize_t n;
+
+	if (env)
+		return env;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n < 0)
+		return "uvdpad";
+	path[n] = '\0';
+	strcpy(strrchr(path, '/'), "/../../uvdpad");
+	return path;
+}
+
+/* Start uvdpad with @args (NULL-terminated, without argv[0]), output on pipes. */
+int daemon_exec(struct daemon *d, const char *name, const char *prog, const char *const *argv)
+{
+	char copy[sizeof(d->name)];
+	int out[2], err[2];
+
+	/* @name may be d->name, and @argv point to it. */
+	snprintf(copy, sizeof(copy), "%s", name);
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", copy);
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	d->pid = fork();
+	if (d->pid < 0)
+		return -errno;
+	if (d->pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execvp(prog, (char **)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	d->out = out[0];
+	d->err = err[0];
+	return 0;
+}
+
+int daemon_spawnv(struct daemon *d, const char *name, const char *const *args)
+{
+	const char *argv[32];
+	int i;
+
+	argv[0] = "uvdpad";
+	for (i = 0; i < 30 && args[i]; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	return daemon_exec(d, name, uvdpad_path(), argv);
+}
+
+/* Start "uvdpad ARGS... NULL". */
+int daemon_spawn(struct daemon *d, const char *name, ...)
+{
+	const char *args[31];
+	int i = 0;
+	va_list ap;
+
+	va_start(ap, name);
+	while (i < 30 && (args[i] = va_arg(ap, const char *)))
+		i++;
+	va_end(ap);
+	args[i] = NULL;
+	return daemon_spawnv(d, name, args);
+}
+
+/* Read @fd until EOF into @buf (NUL-terminated). */
+void read_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	buf[got] = '\0';
+}
+
+/*
+ * Wait for the daemon's ready line: 0, or -ECHILD if it exited first (its
+ * status in *status), or -ETIMEDOUT.
+ */
+int daemon_wait_ready(struct daemon *d, int *status)
+{
+	char line[512];
+	size_t got = 0;
+	struct pollfd p = { .fd = d->out, .events = POLLIN };
+	ssize_t n;
+
+	while (got + 1 < sizeof(line)) {
+		if (poll(&p, 1, READY_TIMEOUT_MS) <= 0)
+			return -ETIMEDOUT;
+		n = read(d->out, line + got, sizeof(line) - 1 - got);
+		if (n <= 0)
+			break;
+		got += n;
+		line[got] = '\0';
+		if (strstr(line, " ready:"))
+			return 0;
+	}
+	waitpid(d->pid, status, 0);
+	d->pid = 0;
+	return -ECHILD;
+}
+
+/*
+ * Start uvdpad with @args and wait for its ready line: 0, or the error with
+ * what it said on stderr in @why.
+ */
+int daemon_ready(struct daemon *d, char *why, size_t whylen)
+{
+	int status = 0, ret;
+
+	why[0] = '\0';
+	ret = daemon_wait_ready(d, &status);
+	if (ret) {
+		int n = snprintf(why, whylen, "(%d, status %#x) ", ret, status);
+
+		read_all(d->err, why + n, whylen - n);
+	}
+	return ret;
+}
+
+int daemon_start(struct daemon *d, const char *name, const char *const *args, char *why,
+		 size_t whylen)
+{
+	int ret;
+
+	why[0] = '\0';
+	ret = daemon_spawnv(d, name, args);
+	return ret ? ret : daemon_ready(d, why, whylen);
+}
+
+int daemon_find_disk(struct daemon *d, char *dev, size_t devlen)
+{
+	int ret = vdpa_bus_blkdev(d->name, d->disk, sizeof(d->disk));
+
+	snprintf(dev, devlen, "/dev/%s", d->disk);
+	return ret;
+}
+
+int daemon_start_blk(struct daemon *d, const char *const *args, char *dev, size_t devlen,
+		     char *why, size_t whylen)
+{
+	int ret = daemon_start(d, d->name, args, why, whylen);
+
+	return ret ? ret : daemon_find_disk(d, dev, devlen);
+}
+
+/* Stop with @sig and return the exit status, or -1 if it did not exit normally. */
+int daemon_stop(struct daemon *d, int sig)
+{
+	int status;
+
+	if (!d->pid)
+		return -1;
+	kill(d->pid, sig);
+	if (waitpid(d->pid, &status, 0) < 0)
+		return -1;
+	d->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void daemon_close(struct daemon *d)
+{
+	if (d->pid)
+		daemon_stop(d, SIGKILL);
+	if (d->out > 0)
+		close(d->out);
+	if (d->err > 0)
+		close(d->err);
+	d->out = d->err = -1;
+}
+
+long long sysfs_ll(const char *fmt, const char *disk)
+{
+	char path[PATH_MAX], buf[64] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), fmt, disk);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? atoll(buf) : -EIO;
+}
+
+/* Reads plus writes completed, from /sys/block/DISK/stat. */
+long long disk_ios(const char *disk)
+{
+	char path[PATH_MAX];
+	long long r = 0, w = 0, x;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", disk);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%lld %lld %lld %lld %lld", &r, &x, &x, &x, &w) != 5)
+		r = w = 0;
+	fclose(f);
+	return r + w;
+}
+
+int count_entries(const char *fmt, const char *disk)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), fmt, disk);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+bool path_exists(const char *fmt, const char *arg)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), fmt, arg);
+	return access(path, F_OK) == 0;
+}
+
+/* Run a shell command quietly; its exit status, or -1. */
+int run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
