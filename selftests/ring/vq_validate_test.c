@@ -369,7 +369,7 @@ TEST_F(ring, packed_indirect_after_direct)
 		      "INDIRECT after direct descriptors of the same chain");
 }
 
-/* Rings themselves: size, alignment, mapping and access. */
+/* Rings themselves: size, alignment, mapping and access, and their words. */
 TEST_F(ring, bad_ring_config)
 {
 	static uint8_t ro[65536] __attribute__((aligned(4096)));
@@ -385,17 +385,23 @@ TEST_F(ring, bad_ring_config)
 	cfg = self->d.cfg;
 	cfg.num = 0;
 	EXPECT_EQ(-EINVAL, vq_init(&vq, &cfg, &x));
+	expect_words(_metadata, &vq, -EINVAL, "queue size 0: not ");
 	cfg.num = VQ_MAX_SIZE + 1;
 	EXPECT_EQ(-EINVAL, vq_init(&vq, &cfg, &x));
 	cfg = self->d.cfg;
 	cfg.desc_addr += 8;
 	EXPECT_EQ(-EINVAL, vq_init(&vq, &cfg, &x));
+	expect_words(_metadata, &vq, -EINVAL, ": not aligned to 16 bytes");
 	cfg = self->d.cfg;
 	cfg.desc_addr = 0x2000000;
 	EXPECT_EQ(-EFAULT, vq_init(&vq, &cfg, &x));
+	expect_words(_metadata, &vq, -EFAULT, "descriptor area 0x2000000+");
+	expect_words(_metadata, &vq, -EFAULT, " not mapped in one piece");
 	cfg = self->d.cfg;
 	cfg.device_addr = 0x1000000;
 	EXPECT_EQ(-EACCES, vq_init(&vq, &cfg, &x));
+	expect_words(_metadata, &vq, -EACCES, "device area 0x1000000+");
+	expect_words(_metadata, &vq, -EACCES, " mapped without the access the device needs");
 	cfg = self->d.cfg;
 	cfg.desc_addr = DRV_IOVA_BASE + self->d.size - 16;
 	EXPECT_EQ(-EFAULT, vq_init(&vq, &cfg, &x));

@@ -94,12 +94,12 @@ enum vq_fault_kind {
 	VQ_FAULT_AVAIL_HEAD,		/* value: the head at avail position desc */
 	VQ_FAULT_ID_RANGE,		/* value: head or buffer ID */
 	VQ_FAULT_ID_BUSY,		/* value: head or buffer ID */
-	VQ_FAULT_LOOP,
-	VQ_FAULT_TOO_LONG,		/* limit: most descriptors allowed */
+	VQ_FAULT_LOOP,			/* value: steps allowed */
+	VQ_FAULT_TOO_LONG,		/* value: most descriptors allowed */
 	VQ_FAULT_NEXT,			/* value: next, limit: table size */
 	VQ_FAULT_READ_AFTER_WRITE,
 	VQ_FAULT_BUFFER,		/* addr, value: len */
-	VQ_FAULT_IOV,			/* limit: max_iov */
+	VQ_FAULT_IOV,			/* value: max_iov */
 	VQ_FAULT_INDIRECT_FEATURE,
 	VQ_FAULT_INDIRECT_NEXT,
 	VQ_FAULT_INDIRECT_MIXED,
@@ -162,8 +162,8 @@ static inline int vq_chain_add(struct vq *vq, struct vq_chain *c,
 		int err;
 
 		if (n == c->max_iov)
-			return vq_fault(vq, -ENOBUFS, VQ_FAULT_IOV, 0, -1, 0,
-					c->max_iov, 0);
+			return vq_fault(vq, -ENOBUFS, VQ_FAULT_IOV, 0, -1,
+					c->max_iov, 0, 0);
 		err = vq->xlate.translate(vq->xlate.ctx, addr, len, access,
 					  &hva, &mapped);
 		if (!err && (!mapped || mapped > len))

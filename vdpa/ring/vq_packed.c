@@ -55,8 +55,8 @@ static int walk_indirect(struct vq *vq, const struct vq_desc *d,
 				d->len, 0, 0);
 	n = d->len / sizeof(*table);
 	if (n > vq->num)
-		return vq_fault(vq, -E2BIG, VQ_FAULT_TOO_LONG, at, -1, 0,
-				vq->num, 0);
+		return vq_fault(vq, -E2BIG, VQ_FAULT_TOO_LONG, at, -1, vq->num,
+				0, 0);
 	err = vq_map_area(vq, d->addr, d->len, IOVA_READ, (void **)&table);
 	if (err)
 		return vq_fault(vq, err, VQ_FAULT_INDIRECT_MAP, at, -1, d->len,
@@ -89,8 +89,8 @@ static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id)
 	for (n = 1; ; n++) {
 		/* Walking every slot and coming back to the head. */
 		if (n > vq->num)
-			return vq_fault(vq, -E2BIG, VQ_FAULT_TOO_LONG, i, -1, 0,
-					vq->num, 0);
+			return vq_fault(vq, -E2BIG, VQ_FAULT_TOO_LONG, i, -1,
+					vq->num, 0, 0);
 		vq_read_packed_desc(&vq->pk.desc[i], &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			/*

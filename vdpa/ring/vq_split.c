@@ -69,7 +69,7 @@ static int walk(struct vq *vq, uint16_t head, struct vq_chain *c)
 		vq_read_split_desc(&table[i], &d);
 		/* More steps than entries in the table means a cycle. */
 		if (++steps > size)
-			return WALK_FAULT(-ELOOP, VQ_FAULT_LOOP, 0, size, 0);
+			return WALK_FAULT(-ELOOP, VQ_FAULT_LOOP, size, 0, 0);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			/* 2.7.5.3.1: only with the feature, never with NEXT. */
 			if (!vq->indirect)
@@ -97,7 +97,7 @@ static int walk(struct vq *vq, uint16_t head, struct vq_chain *c)
 			continue;
 		}
 		if (++total > vq->num)
-			return WALK_FAULT(-E2BIG, VQ_FAULT_TOO_LONG, 0, vq->num, 0);
+			return WALK_FAULT(-E2BIG, VQ_FAULT_TOO_LONG, vq->num, 0, 0);
 		err = vq_desc_add(vq, c, &d, &writing);
 		if (err)
 			return vq_fault_at(vq, err, indirect ? parent : i,
