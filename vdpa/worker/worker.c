@@ -94,11 +94,12 @@ struct be_ctx *worker_be_ctx(struct worker *w)
 static void driver_error(struct wq *q, const char *what, int err)
 {
 	const struct worker_transport *tp = &q->w->tp;
+	char why[160];
 
 	if (tp->ops && tp->ops->driver_error && !tp->ops->driver_error(tp->ctx, q->index))
 		return;
 	log_err("queue %u: %s: %s; stopped until the driver resets the device", q->index,
-		what, strerror(-err));
+		what, vq_strerror(&q->vq, err, why, sizeof(why)));
 }
 
 static void finish(struct wq *q, struct dev_req *req)
