@@ -25,6 +25,16 @@ const struct be_ops *be_find(const char *name)
 	return NULL;
 }
 
+const struct be_ops *be_nth(enum be_kind kind, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < ARRAY_SIZE(be_table); j++)
+		if (be_table[j]->kind == kind && !i--)
+			return be_table[j];
+	return NULL;
+}
+
 int be_init_fileless(struct be *be, const struct be_opts *opts)
 {
 	if (!opts->size || opts->size % 512)

@@ -55,6 +55,14 @@ struct be_io {
 	unsigned int iovcnt;
 };
 
+/*
+ * The fields of struct be_opts a backend reads (be_ops.takes) and those it
+ * cannot do without (be_ops.needs); read_only every block backend takes.
+ */
+#define BE_OPT_PATH (1U << 0)
+#define BE_OPT_SIZE (1U << 1)
+#define BE_OPT_DIRECT (1U << 2)
+
 struct be_opts {
 	const char *path;	/* file or block device; NULL for null/ram */
 	uint64_t size;		/* bytes; 0: the file's size (file), required for null/ram */
@@ -81,22 +89,26 @@ struct be {
 	 * the workers start serving queues.
 	 */
 	struct iovec fixed;
+	/* Set by an open() that fails for a reason its errno does not tell, or empty. */
+	char why[160];
 	void *priv;
 };
 
 struct be_ops {
 	const char *name;
+	const char *help;	/* what it is, a few words for uvdpad --help */
 	enum be_kind kind;
+	unsigned int takes, needs;	/* BE_OPT_* */
 	/* Fill in @be from @opts: 0 or -errno (the caller prints what failed). */
 	int (*open)(struct be *be, const struct be_opts *opts);
 	void (*close)(struct be *be);
 	/*
 	 * A worker's ring will carry this backend's I/O, before the worker
 	 * runs: register files, arm the backend's own SQEs, set ctx->priv.
+	 * What it makes per ring, close() frees: it runs once every worker
+	 * is gone.
 	 */
 	int (*attach)(struct be *be, struct be_ctx *ctx);
-	/* Optional: the worker of @ctx is gone; free what attach() made. */
-	void (*detach)(struct be *be, struct be_ctx *ctx);
 	/*
 	 * Start @io for request @req and return 1: it completes exactly once
 	 * later, with the byte count (possibly short) or -errno, by a CQE of
@@ -118,6 +130,8 @@ extern const struct be_ops be_tap_ops;
 
 /* The backend called @name ("file", "null", "ram", "tap"), or NULL. */
 const struct be_ops *be_find(const char *name);
+/* The @i-th backend of @kind, to list them: NULL past the last. */
+const struct be_ops *be_nth(enum be_kind kind, unsigned int i);
 
 /*
  * Fill @be for a backend without a file that stores @opts->size bytes and

@@ -184,7 +184,10 @@ static int file_submit(struct be *be, struct be_ctx *ctx,
 
 const struct be_ops be_file_ops = {
 	.name = "file",
+	.help = "a file or block device",
 	.kind = BE_BLOCK,
+	.takes = BE_OPT_PATH | BE_OPT_SIZE | BE_OPT_DIRECT,
+	.needs = BE_OPT_PATH,
 	.open = file_open,
 	.close = file_close,
 	.attach = file_attach,

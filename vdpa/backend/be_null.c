@@ -18,7 +18,10 @@ static int null_submit(struct be *be, struct be_ctx *ctx,
 
 const struct be_ops be_null_ops = {
 	.name = "null",
+	.help = "no data, for benchmarks",
 	.kind = BE_BLOCK,
+	.takes = BE_OPT_SIZE,
+	.needs = BE_OPT_SIZE,
 	.open = be_init_fileless,
 	.close = null_close,
 	.attach = be_attach_none,

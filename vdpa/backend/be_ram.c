@@ -86,7 +86,10 @@ static int ram_submit(struct be *be, struct be_ctx *ctx,
 
 const struct be_ops be_ram_ops = {
 	.name = "ram",
+	.help = "a disk in memory",
 	.kind = BE_BLOCK,
+	.takes = BE_OPT_SIZE,
+	.needs = BE_OPT_SIZE,
 	.open = ram_open,
 	.close = ram_close,
 	.attach = be_attach_none,

@@ -1,66 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * uvdpad's options as one table: each option's name, value, the device
+ * type or backend option it belongs to, and the function that checks and
+ * stores its value. getopt's table is made from it; so is every message
+ * that lists device types, backends or options.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/cli.h"
+#include "daemon/dev_type.h"
+#include "util/array_size.h"
 
-const char cli_usage[] =
-	"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend null|ram --size SIZE)\n"
-	"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
-	"                  [--no-umem] [--attach [virtio|vhost] | --reconnect]\n"
-	"                  [--filter NAME | --filter-object FILE [key=value]...] [-v]\n"
-	"\n"
-	"Creates a virtio-blk device through VDUSE and serves it until SIGINT or SIGTERM.\n"
-	"SIGUSR2 finishes the requests in flight and exits leaving the device to a new\n"
-	"uvdpad started with --reconnect (an upgrade in place).\n"
-	"Without --attach, add it to the vdpa bus yourself: vdpa dev add name NAME mgmtdev vduse\n"
-	"\n"
-	"  --name NAME        VDUSE device name (also the vdpa device name)\n"
-	"  --file PATH        backing file or block device; created sparse when --size is given\n"
-	"  --backend B        file (default with --file), null (no data, for benchmarks), ram\n"
-	"  --size SIZE        capacity: bytes or with K, M, G, T; a multiple of 512\n"
-	"  --direct           open the file with O_DIRECT\n"
-	"  --ro               read-only device\n"
-	"  --queues N         number of virtqueues, 1 to 64 (default 1)\n"
-	"  --workers N        threads serving them, 1 to --queues (default: one per queue)\n"
-	"  --queue-size N     entries per queue, a power of 2 from 2 to 1024 (default 256)\n"
-	"  --packed, --split  offer the packed ring, or the split ring only (default)\n"
-	"  --no-umem          keep the kernel's bounce buffer instead of our own memory,\n"
-	"                     registered with io_uring (for comparison)\n"
-	"  --attach [virtio|vhost]  attach to the vdpa bus and bind virtio_vdpa (default)\n"
-	"                     or vhost_vdpa; detach on exit\n"
-	"  --reconnect        take over the existing device NAME from a daemon that died or\n"
-	"                     was upgraded, with the same options, resuming from\n"
-	"                     /run/uvdpa/NAME.state\n"
-	"  --filter NAME      notification filter: passthrough, coalesce, adaptive or poll\n"
-	"                     (a BPF program; see docs/filters.md), with its key=value\n"
-	"                     parameters; without CAP_BPF the built-in passthrough serves\n"
-	"  --filter-object FILE  a filter of your own, built against uapi/uvdpa_filter.h\n"
-	"  -v, --verbose      debug messages\n"
-	"\n"
-	"usage: uvdpad net --name NAME [--tap IFNAME | --tap-fd N] [--mac MAC] [--mtu N]\n"
-	"                  [--queue-size N] [--packed|--split] [--no-umem] [--attach [virtio|vhost]]\n"
-	"                  [--filter NAME [key=value...] | --filter-object FILE] [-v]\n"
-	"\n"
-	"Creates a virtio-net device (one queue pair) through VDUSE whose frames go to a tap\n"
-	"device on this host, and serves it until SIGINT or SIGTERM. Needs CAP_NET_ADMIN and\n"
-	"Linux 6.10 or later.\n"
-	"\n"
-	"  --tap IFNAME       attach to this tap, or create it (removed on exit); default: a new\n"
-	"                     tap named uvdpaN. Its link (ip link set IFNAME up/down) is the\n"
-	"                     device's link.\n"
-	"  --tap-fd N         an inherited tap fd opened with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR\n"
-	"  --mac MAC          the device's MAC address (default: 02:75:76 and a hash of NAME)\n"
-	"  --mtu N            the device's MTU, 68 to 65535 (default 1500); a tap created here\n"
-	"                     gets it too\n"
-	"  other options as for blk\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,6 +24,26 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+void cli_list_add(char *buf, size_t size, unsigned int i, unsigned int n, const char *word,
+		  const char *sep, const char *last)
+{
+	size_t len = i ? strlen(buf) : 0;
+
+	snprintf(buf + len, size - len, "%s%s", !i ? "" : i + 1 < n ? sep : last, word);
+}
+
+void cli_backend_names(char *buf, size_t size, enum be_kind kind, const char *sep,
+		       const char *last)
+{
+	unsigned int i, n = 0;
+
+	while (be_nth(kind, n))
+		n++;
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		cli_list_add(buf, size, i, n, be_nth(kind, i)->name, sep, last);
 }
 
 int cli_parse_size(const char *s, uint64_t *bytes)
@@ -111,37 +87,6 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
 	return 0;
 }
 
-enum { OPT_FILE = 256, OPT_BACKEND, OPT_SIZE, OPT_DIRECT, OPT_RO, OPT_QUEUES,
-       OPT_WORKERS, OPT_QUEUE_SIZE, OPT_PACKED, OPT_SPLIT, OPT_NO_UMEM, OPT_ATTACH,
-       OPT_NAME, OPT_FILTER, OPT_FILTER_OBJECT, OPT_TAP, OPT_TAP_FD, OPT_MAC, OPT_MTU,
-       OPT_RECONNECT };
-
-static const struct option long_opts[] = {
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "file", required_argument, NULL, OPT_FILE },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "size", required_argument, NULL, OPT_SIZE },
-	{ "direct", no_argument, NULL, OPT_DIRECT },
-	{ "ro", no_argument, NULL, OPT_RO },
-	{ "queues", required_argument, NULL, OPT_QUEUES },
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
-	{ "packed", no_argument, NULL, OPT_PACKED },
-	{ "split", no_argument, NULL, OPT_SPLIT },
-	{ "no-umem", no_argument, NULL, OPT_NO_UMEM },
-	{ "attach", optional_argument, NULL, OPT_ATTACH },
-	{ "filter", required_argument, NULL, OPT_FILTER },
-	{ "filter-object", required_argument, NULL, OPT_FILTER_OBJECT },
-	{ "tap", required_argument, NULL, OPT_TAP },
-	{ "tap-fd", required_argument, NULL, OPT_TAP_FD },
-	{ "mac", required_argument, NULL, OPT_MAC },
-	{ "mtu", required_argument, NULL, OPT_MTU },
-	{ "reconnect", no_argument, NULL, OPT_RECONNECT },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 int cli_parse_mac(const char *s, uint8_t mac[6])
 {
 	static const uint8_t zero[6];
@@ -157,194 +102,310 @@ int cli_parse_mac(const char *s, uint8_t mac[6])
 	return mac[0] & 1 || !memcmp(mac, zero, 6) ? -EINVAL : 0;
 }
 
-/* Locally administered, stable for a name: 02:75:76 ("uv") and an FNV-1a hash. */
-static void default_mac(const char *name, uint8_t mac[6])
-{
-	uint32_t h = 2166136261u;
+/* The setters: check @v and store it, or say in @err what is wrong with it. */
+#define SETTER(n) static int set_##n(struct cli_opts *o, const char *v, char *err, size_t errlen)
 
-	while (*name)
-		h = (h ^ (uint8_t)*name++) * 16777619u;
-	mac[0] = 0x02;
-	mac[1] = 0x75;
-	mac[2] = 0x76;
-	mac[3] = h >> 16;
-	mac[4] = h >> 8;
-	mac[5] = h;
-}
+SETTER(name) { o->name = v; return 0; }
+SETTER(file) { o->path = v; return 0; }
+SETTER(backend) { o->backend = v; return 0; }
+SETTER(direct) { o->direct = true; return 0; }
+SETTER(ro) { o->read_only = true; return 0; }
+SETTER(packed) { o->packed = true; return 0; }
+SETTER(split) { o->packed = false; return 0; }
+SETTER(no_umem) { o->no_umem = true; return 0; }
+SETTER(filter) { o->filter = v; return 0; }
+SETTER(filter_object) { o->filter_object = v; return 0; }
+SETTER(reconnect) { o->reconnect = true; return 0; }
+SETTER(verbose) { o->verbose = true; return 0; }
+SETTER(help) { o->help = true; return 0; }
 
-static int check_net(struct cli_opts *o, char *err, size_t errlen)
+SETTER(size)
 {
-	if (o->path || o->backend || o->size || o->direct || o->read_only || o->queues != 1 ||
-	    o->workers)
-		return fail(err, errlen, "--file, --backend, --size, --direct, --ro, --queues and "
-			    "--workers go with blk, not net");
-	if (o->net.tap && o->net.tap_fd >= 0)
-		return fail(err, errlen, "give --tap or --tap-fd, not both");
-	if (o->reconnect)
-		return fail(err, errlen, "--reconnect goes with blk: a net device is made anew");
-	if (!o->net.mac_set)
-		default_mac(o->name, o->net.mac);
-	if (!o->net.mtu)
-		o->net.mtu = 1500;
-	o->workers = 1;
+	if (cli_parse_size(v, &o->size) || !o->size)
+		return cli_fail(err, errlen, "--size '%s': a size like 512, 64M or 2G", v);
 	return 0;
 }
 
-static int check(struct cli_opts *o, char *err, size_t errlen)
+SETTER(queues)
 {
-	if (!o->name)
-		return fail(err, errlen, "--name is required");
-	if (!o->name[0] || strlen(o->name) > 255 || strchr(o->name, '/'))
-		return fail(err, errlen, "--name '%s': 1 to 255 characters, no '/'", o->name);
-	if (!strcmp(o->type, "net"))
-		return check_net(o, err, errlen);
-	if (o->net.tap || o->net.tap_fd >= 0 || o->net.mac_set || o->net.mtu)
-		return fail(err, errlen, "--tap, --tap-fd, --mac and --mtu go with net, not blk");
-	if (!o->backend)
-		o->backend = o->path ? "file" : NULL;
-	if (!o->backend)
-		return fail(err, errlen, "give --file PATH, or --backend null|ram with --size");
-	if (strcmp(o->backend, "file") && strcmp(o->backend, "null") && strcmp(o->backend, "ram"))
-		return fail(err, errlen, "--backend '%s': file, null or ram", o->backend);
-	if (!strcmp(o->backend, "file") && !o->path)
-		return fail(err, errlen, "the file backend needs --file PATH");
-	if (strcmp(o->backend, "file") && o->path)
-		return fail(err, errlen, "--file goes with the file backend, not '%s'", o->backend);
-	if (strcmp(o->backend, "file") && !o->size)
-		return fail(err, errlen, "the %s backend needs --size", o->backend);
-	if (o->size % 512)
-		return fail(err, errlen, "--size must be a multiple of 512 bytes");
-	if (o->direct && strcmp(o->backend, "file"))
-		return fail(err, errlen, "--direct goes with the file backend");
-	if (o->workers > o->queues)
-		return fail(err, errlen, "--workers %u: more workers than --queues %u",
-			    o->workers, o->queues);
-	if (o->reconnect && o->attach)
-		return fail(err, errlen, "--reconnect takes over a device that is attached already: "
-			    "drop --attach");
-	if (!o->workers)
-		o->workers = o->queues;
+	if (parse_uint(v, 1, 64, &o->queues))
+		return cli_fail(err, errlen, "--queues '%s': 1 to 64", v);
 	return 0;
 }
 
-int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+SETTER(workers)
 {
-	int c;
+	if (parse_uint(v, 1, 64, &o->workers))
+		return cli_fail(err, errlen, "--workers '%s': 1 to 64", v);
+	return 0;
+}
 
+SETTER(queue_size)
+{
+	if (parse_uint(v, 2, 1024, &o->queue_size) || (o->queue_size & (o->queue_size - 1)))
+		return cli_fail(err, errlen, "--queue-size '%s': a power of 2 from 2 to 1024", v);
+	return 0;
+}
+
+SETTER(attach)
+{
+	if (!v || !strcmp(v, "virtio"))
+		o->attach = CLI_ATTACH_VIRTIO;
+	else if (!strcmp(v, "vhost"))
+		o->attach = CLI_ATTACH_VHOST;
+	else
+		return cli_fail(err, errlen, "--attach '%s': virtio or vhost", v);
+	return 0;
+}
+
+SETTER(tap)
+{
+	if (!v[0] || strlen(v) >= 16 || strchr(v, '/') || strchr(v, ' '))
+		return cli_fail(err, errlen, "--tap '%s': an interface name, 1 to 15 characters", v);
+	o->net.tap = v;
+	return 0;
+}
+
+SETTER(tap_fd)
+{
+	if (parse_uint(v, 0, INT_MAX, (unsigned int *)&o->net.tap_fd))
+		return cli_fail(err, errlen, "--tap-fd '%s': a file descriptor number", v);
+	return 0;
+}
+
+SETTER(mac)
+{
+	if (cli_parse_mac(v, o->net.mac))
+		return cli_fail(err, errlen, "--mac '%s': six hex bytes like 02:00:00:00:00:01, "
+				"not multicast or zero", v);
+	o->net.mac_set = true;
+	return 0;
+}
+
+SETTER(mtu)
+{
+	if (parse_uint(v, 68, 65535, &o->net.mtu))
+		return cli_fail(err, errlen, "--mtu '%s': 68 to 65535", v);
+	return 0;
+}
+
+struct cli_option {
+	const char *name;	/* --NAME */
+	int has_arg;		/* no_argument, required_argument or optional_argument */
+	const char *arg;	/* the value's name in messages */
+	const char *type;	/* the device type it goes with; NULL: every type */
+	unsigned int be_opt;	/* the backend option it is (BE_OPT_*), or 0 */
+	int (*set)(struct cli_opts *o, const char *v, char *err, size_t errlen);
+};
+
+#define OPT(n, h, a, t, b, f) { .name = n, .has_arg = h, .arg = a, .type = t, .be_opt = b, \
+				.set = set_##f }
+
+/* The order of each device type's own options is the order they are listed in. */
+static const struct cli_option options[] = {
+	OPT("name", required_argument, "NAME", NULL, 0, name),
+	OPT("file", required_argument, "PATH", "blk", BE_OPT_PATH, file),
+	OPT("backend", required_argument, "B", "blk", 0, backend),
+	OPT("size", required_argument, "SIZE", "blk", BE_OPT_SIZE, size),
+	OPT("direct", no_argument, NULL, "blk", BE_OPT_DIRECT, direct),
+	OPT("ro", no_argument, NULL, "blk", 0, ro),
+	OPT("queues", required_argument, "N", "blk", 0, queues),
+	OPT("workers", required_argument, "N", "blk", 0, workers),
+	OPT("queue-size", required_argument, "N", NULL, 0, queue_size),
+	OPT("packed", no_argument, NULL, NULL, 0, packed),
+	OPT("split", no_argument, NULL, NULL, 0, split),
+	OPT("no-umem", no_argument, NULL, NULL, 0, no_umem),
+	OPT("attach", optional_argument, "virtio|vhost", NULL, 0, attach),
+	OPT("filter", required_argument, "NAME", NULL, 0, filter),
+	OPT("filter-object", required_argument, "FILE", NULL, 0, filter_object),
+	OPT("tap", required_argument, "IFNAME", "net", 0, tap),
+	OPT("tap-fd", required_argument, "N", "net", 0, tap_fd),
+	OPT("mac", required_argument, "MAC", "net", 0, mac),
+	OPT("mtu", required_argument, "N", "net", 0, mtu),
+	OPT("reconnect", no_argument, NULL, NULL, 0, reconnect),
+	OPT("verbose", no_argument, NULL, NULL, 0, verbose),
+	OPT("help", no_argument, NULL, NULL, 0, help),
+};
+
+#define NR_OPTIONS ARRAY_SIZE(options)
+_Static_assert(NR_OPTIONS <= 64, "cli_opts.given has a bit per option");
+
+static const struct cli_option *find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_OPTIONS; i++)
+		if (!strcmp(options[i].name, name))
+			return &options[i];
+	return NULL;
+}
+
+bool cli_given(const struct cli_opts *o, const char *name)
+{
+	const struct cli_option *opt = find(name);
+
+	return opt && o->given & 1ULL << (opt - options);
+}
+
+void cli_init(struct cli_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->queues = 1;
 	o->queue_size = 256;
 	o->net.tap_fd = -1;
-	if (argc < 2)
-		return fail(err, errlen, "missing the device type (blk or net)");
+}
+
+static void type_names(char *buf, size_t size)
+{
+	unsigned int i, n = 0;
+
+	while (dev_type_nth(n))
+		n++;
+	for (i = 0; i < n; i++)
+		cli_list_add(buf, size, i, n, dev_type_nth(i)->name, ", ", " or ");
+}
+
+int cli_set_type(struct cli_opts *o, const char *type, char *err, size_t errlen)
+{
+	char names[64];
+
+	if (!dev_type_find(type)) {
+		type_names(names, sizeof(names));
+		return cli_fail(err, errlen, "unknown device type '%s' (%s)", type, names);
+	}
+	o->type = type;
+	return 0;
+}
+
+int cli_set(struct cli_opts *o, const char *name, const char *value, char *err, size_t errlen)
+{
+	const struct cli_option *opt = find(name);
+
+	if (!opt)
+		return cli_fail(err, errlen, "unknown option '--%s'", name);
+	if (opt->has_arg == required_argument && !value)
+		return cli_fail(err, errlen, "--%s needs a value", name);
+	if (opt->has_arg == no_argument && value)
+		return cli_fail(err, errlen, "--%s takes no value", name);
+	o->given |= 1ULL << (opt - options);
+	return opt->set(o, value, err, errlen);
+}
+
+/* The options given that belong to another device type than @o's. */
+static int check_type_options(const struct cli_opts *o, char *err, size_t errlen)
+{
+	char list[256] = "";
+	unsigned int i, n = 0, k = 0;
+	const char *other = NULL;
+
+	for (i = 0; i < NR_OPTIONS && !other; i++)
+		if (o->given & 1ULL << i && options[i].type && strcmp(options[i].type, o->type))
+			other = options[i].type;
+	if (!other)
+		return 0;
+	/* Name them all: the user learns at once what the other type's options are. */
+	for (i = 0; i < NR_OPTIONS; i++)
+		n += options[i].type && !strcmp(options[i].type, other);
+	for (i = 0; i < NR_OPTIONS; i++) {
+		char word[32];
+
+		if (!options[i].type || strcmp(options[i].type, other))
+			continue;
+		snprintf(word, sizeof(word), "--%s", options[i].name);
+		cli_list_add(list, sizeof(list), k++, n, word, ", ", " and ");
+	}
+	return cli_fail(err, errlen, "%s go%s with %s, not %s", list, n == 1 ? "es" : "", other,
+			o->type);
+}
+
+int cli_check_backend(const struct cli_opts *o, const struct be_ops *be, char *err,
+		      size_t errlen)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < NR_OPTIONS; i++) {
+		const struct cli_option *opt = &options[i];
+		char names[128] = "";
+		unsigned int n = 0;
+
+		if (!opt->be_opt || !(o->given & 1ULL << i) || be->takes & opt->be_opt)
+			continue;
+		while (be_nth(be->kind, n))
+			n++;
+		for (j = 0; j < n; j++)
+			if (be_nth(be->kind, j)->takes & opt->be_opt)
+				cli_list_add(names, sizeof(names), j, n, be_nth(be->kind, j)->name,
+					     ", ", " or ");
+		return cli_fail(err, errlen, "--%s goes with the %s backend, not '%s'", opt->name,
+				names, be->name);
+	}
+	for (i = 0; i < NR_OPTIONS; i++)
+		if (be->needs & options[i].be_opt && !(o->given & 1ULL << i))
+			return cli_fail(err, errlen, "the %s backend needs --%s%s%s", be->name,
+					options[i].name, options[i].arg ? " " : "",
+					options[i].arg ? options[i].arg : "");
+	return 0;
+}
+
+int cli_finish(struct cli_opts *o, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!o->type)
+		return cli_fail(err, errlen, "missing the device type");
+	if (o->filter && o->filter_object)
+		return cli_fail(err, errlen, "--filter or --filter-object, not both");
+	if (!o->name)
+		return cli_fail(err, errlen, "--name is required");
+	if (!o->name[0] || strlen(o->name) > 255 || strchr(o->name, '/'))
+		return cli_fail(err, errlen, "--name '%s': 1 to 255 characters, no '/'", o->name);
+	ret = check_type_options(o, err, errlen);
+	return ret ? ret : dev_type_find(o->type)->check(o, err, errlen);
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	struct option long_opts[NR_OPTIONS + 1] = { { 0 } };
+	const struct cli_option *opt;
+	char names[64] = "";
+	unsigned int i;
+	int c, ret;
+
+	cli_init(o);
+	if (argc < 2) {
+		type_names(names, sizeof(names));
+		return cli_fail(err, errlen, "missing the device type (%s)", names);
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		o->help = true;
 		return 0;
 	}
-	if (strcmp(argv[1], "blk") && strcmp(argv[1], "net"))
-		return fail(err, errlen, "unknown device type '%s' (blk or net)", argv[1]);
-	o->type = argv[1];
+	ret = cli_set_type(o, argv[1], err, errlen);
+	if (ret)
+		return ret;
+	for (i = 0; i < NR_OPTIONS; i++)
+		long_opts[i] = (struct option){ options[i].name, options[i].has_arg, NULL, 256 + i };
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc - 1, argv + 1, ":vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_NAME:
-			o->name = optarg;
-			break;
-		case OPT_FILE:
-			o->path = optarg;
-			break;
-		case OPT_BACKEND:
-			o->backend = optarg;
-			break;
-		case OPT_SIZE:
-			if (cli_parse_size(optarg, &o->size) || !o->size)
-				return fail(err, errlen, "--size '%s': a size like 512, 64M or 2G",
-					    optarg);
-			break;
-		case OPT_DIRECT:
-			o->direct = true;
-			break;
-		case OPT_RO:
-			o->read_only = true;
-			break;
-		case OPT_QUEUES:
-			if (parse_uint(optarg, 1, 64, &o->queues))
-				return fail(err, errlen, "--queues '%s': 1 to 64", optarg);
-			break;
-		case OPT_WORKERS:
-			if (parse_uint(optarg, 1, 64, &o->workers))
-				return fail(err, errlen, "--workers '%s': 1 to 64", optarg);
-			break;
-		case OPT_QUEUE_SIZE:
-			if (parse_uint(optarg, 2, 1024, &o->queue_size) ||
-			    (o->queue_size & (o->queue_size - 1)))
-				return fail(err, errlen,
-					    "--queue-size '%s': a power of 2 from 2 to 1024", optarg);
-			break;
-		case OPT_PACKED:
-			o->packed = true;
-			break;
-		case OPT_SPLIT:
-			o->packed = false;
-			break;
-		case OPT_NO_UMEM:
-			o->no_umem = true;
-			break;
-		case OPT_ATTACH:
-			/* getopt takes an optional value only as --attach=X; accept --attach X too. */
-			if (!optarg && optind < argc - 1 && argv[optind + 1][0] != '-')
-				optarg = argv[1 + optind++];
-			if (!optarg || !strcmp(optarg, "virtio"))
-				o->attach = CLI_ATTACH_VIRTIO;
-			else if (!strcmp(optarg, "vhost"))
-				o->attach = CLI_ATTACH_VHOST;
-			else
-				return fail(err, errlen, "--attach '%s': virtio or vhost", optarg);
-			break;
-		case OPT_FILTER:
-			o->filter = optarg;
-			break;
-		case OPT_FILTER_OBJECT:
-			o->filter_object = optarg;
-			break;
-		case OPT_TAP:
-			if (!optarg[0] || strlen(optarg) >= 16 || strchr(optarg, '/') ||
-			    strchr(optarg, ' '))
-				return fail(err, errlen, "--tap '%s': an interface name, 1 to 15 "
-					    "characters", optarg);
-			o->net.tap = optarg;
-			break;
-		case OPT_TAP_FD:
-			if (parse_uint(optarg, 0, INT_MAX, (unsigned int *)&o->net.tap_fd))
-				return fail(err, errlen, "--tap-fd '%s': a file descriptor number",
-					    optarg);
-			break;
-		case OPT_MAC:
-			if (cli_parse_mac(optarg, o->net.mac))
-				return fail(err, errlen, "--mac '%s': six hex bytes like "
-					    "02:00:00:00:00:01, not multicast or zero", optarg);
-			o->net.mac_set = true;
-			break;
-		case OPT_MTU:
-			if (parse_uint(optarg, 68, 65535, &o->net.mtu))
-				return fail(err, errlen, "--mtu '%s': 68 to 65535", optarg);
-			break;
-		case OPT_RECONNECT:
-			o->reconnect = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			o->help = true;
+		if (c == ':')
+			return cli_fail(err, errlen, "%s needs a value", argv[optind]);
+		if (c == 'v' || c == 'h')
+			opt = find(c == 'v' ? "verbose" : "help");
+		else if (c >= 256)
+			opt = &options[c - 256];
+		else
+			return cli_fail(err, errlen, "unknown option '%s'", argv[optind]);
+		/* getopt takes an optional value only as --opt=X; accept --opt X too. */
+		if (opt->has_arg == optional_argument && !optarg && optind < argc - 1 &&
+		    argv[optind + 1][0] != '-')
+			optarg = argv[1 + optind++];
+		ret = cli_set(o, opt->name, optarg, err, errlen);
+		if (ret)
+			return ret;
+		if (o->help)
 			return 0;
-		case ':':
-			return fail(err, errlen, "%s needs a value", argv[optind]);
-		default:
-			return fail(err, errlen, "unknown option '%s'", argv[optind]);
-		}
 	}
 	/* getopt moved the words that are no options to the end: filter parameters. */
 	o->filter_params = argv + 1 + optind;
@@ -353,11 +414,20 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		char *w = o->filter_params[c];
 
 		if (!strchr(w, '=') || w[0] == '=')
-			return fail(err, errlen, "unexpected argument '%s'", w);
+			return cli_fail(err, errlen, "unexpected argument '%s'", w);
 		if (!o->filter && !o->filter_object)
-			return fail(err, errlen, "'%s': parameters go with --filter", w);
+			return cli_fail(err, errlen, "'%s': parameters go with --filter", w);
 	}
-	if (o->filter && o->filter_object)
-		return fail(err, errlen, "--filter or --filter-object, not both");
-	return check(o, err, errlen);
+	return cli_finish(o, err, errlen);
+}
+
+void cli_usage(FILE *out)
+{
+	unsigned int i;
+
+	for (i = 0; dev_type_nth(i); i++) {
+		if (i)
+			fputc('\n', out);
+		dev_type_nth(i)->usage(out);
+	}
 }

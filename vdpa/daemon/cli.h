@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* uvdpad's command line: parsed and checked before anything is created. */
+/*
+ * uvdpad's options: parsed and checked before anything is created. One
+ * table of options serves the command line and any other source of them
+ * (a configuration file): cli_init(), cli_set_type(), cli_set() per option,
+ * then cli_finish() for the checks across options. The device types
+ * (daemon/dev_type.h) and the backend table (backend/backend.h) say which
+ * types and backends exist.
+ */
 #ifndef UVDPA_CLI_H
 #define UVDPA_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "backend/backend.h"
 
 enum cli_attach {
 	CLI_ATTACH_NONE,	/* the user runs "vdpa dev add" */
@@ -44,6 +54,7 @@ struct cli_opts {
 	bool reconnect;		/* take over NAME from the log of a previous daemon */
 	bool verbose;
 	bool help;
+	uint64_t given;		/* bit i: the i-th option of the table was set */
 };
 
 /*
@@ -51,10 +62,43 @@ struct cli_opts {
  * message for a person in @err.
  */
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
+/*
+ * The same one piece at a time. cli_init() sets the defaults; then the
+ * device type ("blk"); cli_set() one option by its long name without "--"
+ * (@value NULL for a flag, or an optional value left out), with the
+ * command line's checks and messages; cli_finish() the checks across
+ * options, and the defaults that depend on others. Each returns 0 or
+ * -EINVAL with a line for a person in @err.
+ */
+void cli_init(struct cli_opts *o);
+int cli_set_type(struct cli_opts *o, const char *type, char *err, size_t errlen);
+int cli_set(struct cli_opts *o, const char *name, const char *value, char *err, size_t errlen);
+int cli_finish(struct cli_opts *o, char *err, size_t errlen);
+/* uvdpad --help: every device type's usage. */
+void cli_usage(FILE *out);
 /* "02:00:00:00:00:01" into 6 bytes: 0, or -EINVAL (also for multicast or zero). */
 int cli_parse_mac(const char *s, uint8_t mac[6]);
 /* "512", "4k", "1M", "2G", "1T" (powers of 1024) into bytes: 0 or -EINVAL. */
 int cli_parse_size(const char *s, uint64_t *bytes);
-extern const char cli_usage[];
+
+/* For the device types' checks and usage. */
+int cli_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Whether option --@name was set. */
+bool cli_given(const struct cli_opts *o, const char *name);
+/*
+ * Append @word, the @i-th of @n words of a list, to @buf: after @sep, or
+ * after @last for the last one ("a, b or c").
+ */
+void cli_list_add(char *buf, size_t size, unsigned int i, unsigned int n, const char *word,
+		  const char *sep, const char *last);
+/*
+ * The backend options given (BE_OPT_*) against those @be takes and needs:
+ * 0, or -EINVAL and a line in @err.
+ */
+int cli_check_backend(const struct cli_opts *o, const struct be_ops *be, char *err,
+		      size_t errlen);
+/* The names of the backends of @kind: "file, null or ram". */
+void cli_backend_names(char *buf, size_t size, enum be_kind kind, const char *sep,
+		       const char *last);
 
 #endif

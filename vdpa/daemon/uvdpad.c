@@ -12,14 +12,11 @@
 #include <string.h>
 #include <linux/virtio_ids.h>
 
-#include "backend/backend.h"
-#include "dev/blk.h"
 #include "daemon/cli.h"
 #include "daemon/ctl.h"
+#include "daemon/dev_type.h"
 #include "daemon/state_file.h"
 #include "util/log.h"
-#include "dev/net.h"
-#include "backend/be_tap.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vdpa_nl.h"
 #include "vduse/vduse_dev.h"
@@ -33,9 +30,9 @@ static const char *driver_of(enum cli_attach a)
 	return a == CLI_ATTACH_VHOST ? "vhost_vdpa" : "virtio_vdpa";
 }
 
-static void explain_create(const struct cli_opts *o, int ret)
+static void explain_create(const struct cli_opts *o, const struct served *s, int ret)
 {
-	bool net = !strcmp(o->type, "net");
+	bool net = s->device_id == VIRTIO_ID_NET;
 
 	/* A net device needs CAP_NET_ADMIN, and VDUSE allows net only since Linux 6.10. */
 	if (net && ret == -EPERM) {
@@ -68,7 +65,7 @@ static void explain_create(const struct cli_opts *o, int ret)
 	}
 }
 
-static void explain_open(const struct cli_opts *o, int ret)
+static void explain_open(const struct cli_opts *o, const struct served *s, int ret)
 {
 	if (ret == -ENOENT)
 		log_err("cannot reconnect to '%s': there is no such VDUSE device (start without "
@@ -76,7 +73,7 @@ static void explain_open(const struct cli_opts *o, int ret)
 	else if (ret == -EBUSY)
 		log_err("cannot reconnect to '%s': another daemon still serves it", o->name);
 	else
-		explain_create(o, ret);
+		explain_create(o, s, ret);
 }
 
 static int attach(const struct cli_opts *o, struct vdpa_nl *nl)
@@ -140,34 +137,6 @@ static int start_filter(const struct cli_opts *o, struct ctl_dev *cd)
 }
 
 /*
- * One device for serve(): a model and what it needs of the daemon around
- * the VDUSE device's life.
- */
-struct served {
-	const struct dev_model *model;
-	void *dev;
-	uint32_t device_id;
-	uint64_t features;
-	const void *config;
-	uint32_t config_size;
-	unsigned int nr_queues;
-	unsigned int nr_workers;
-	/* Control thread, before any queue runs: see struct vduse_dev_params. */
-	void (*umem_ready)(void *arg, const struct iovec *umem);
-	/* Each worker's ring before the worker runs, and once it is gone. */
-	int (*ring_attach)(struct served *s, struct be_ctx *ctx);
-	void (*ring_detach)(struct served *s, struct be_ctx *ctx);
-	/* The device's messages are served; it is not on the bus yet. */
-	int (*running)(struct served *s, struct vduse_dev *dev);
-	/* Workers gone: e.g. print statistics. */
-	void (*stopped)(struct served *s);
-	/* Keep an in-flight log, so that --reconnect can take the device over. */
-	bool resumable;
-	char what[128];	/* for the ready line */
-	void *arg;
-};
-
-/*
  * The in-flight log: a fresh one for a new device, the previous daemon's
  * for --reconnect. A new device can do without one (it just cannot be
  * taken over); a reconnect cannot.
@@ -203,172 +172,24 @@ static int open_log(const struct cli_opts *o, const struct served *s, struct sta
 	return ret;
 }
 
-static int serve(const struct cli_opts *o, struct served *s)
-{
-	struct ctl_dev cd = {
-		.name = o->name,
-		.nr_queues = s->nr_queues,
-		.filter_lock = PTHREAD_MUTEX_INITIALIZER,
-	};
+/* A device being served, from serve_open() to serve_teardown(). */
+struct daemon {
+	const struct cli_opts *o;
+	struct served *s;
+	const struct dev_type *type;
+	struct vdpa_nl *nl;
 	struct vduse_dev dev;
-	struct vduse_dev_params dev_params;
-	struct state_file log = { .hdr = NULL };
+	bool have_dev;		/* made or opened: destroyed, or released when handed over */
 	/* Until it serves, a daemon that reconnects must not end the device it found. */
-	bool handed_over = o->reconnect;
-	struct worker **workers;
-	struct ctl *ctl = NULL;
-	char err[512];
-	struct vdpa_nl *nl = NULL;
-	unsigned int i, started = 0;
+	bool handed_over;
+	struct state_file log;
 	sigset_t sigs;
-	int ret, sig;
-
-	if (o->attach) {
-		ret = vdpa_nl_open(&nl);
-		if (ret) {
-			log_err("cannot reach the kernel's vdpa interface: %s%s", strerror(-ret),
-				ret == -ENOENT ? " (modprobe vdpa)" : "");
-			return ret;
-		}
-	}
-	dev_params = (struct vduse_dev_params){
-		.name = o->name,
-		.device_id = s->device_id,
-		.features = s->features,
-		.config = s->config,
-		.config_size = s->config_size,
-		.nr_queues = s->nr_queues,
-		.queue_size = o->queue_size,
-		.umem = !o->no_umem,
-		.umem_ready = s->umem_ready,
-		.umem_arg = s->arg,
-	};
-	ret = o->reconnect ? vduse_dev_open(&dev, &dev_params) : vduse_dev_create(&dev, &dev_params);
-	if (ret) {
-		if (o->reconnect)
-			explain_open(o, ret);
-		else
-			explain_create(o, ret);
-		goto out_nl;
-	}
-	/* Only once the device is ours: a refused daemon must not touch another's log. */
-	if (s->resumable) {
-		ret = open_log(o, s, &log);
-		if (ret)
-			goto out_dev;
-		dev.log = log.hdr;
-	}
-
-	/* Only the main thread takes the signals that end the daemon. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-
-	ret = -ENOMEM;
-	workers = calloc(s->nr_workers, sizeof(*workers));
-	if (!workers)
-		goto out_dev;
-	for (i = 0; i < s->nr_workers; i++) {
-		/* Queues in contiguous runs, the first workers taking one more. */
-		unsigned int share = s->nr_queues / s->nr_workers;
-		unsigned int extra = s->nr_queues % s->nr_workers;
-		unsigned int first = i * share + (i < extra ? i : extra);
-
-		ret = worker_new(&workers[i], s->model, s->dev, first, share + (i < extra));
-		if (!ret && s->ring_attach)
-			ret = s->ring_attach(s, worker_be_ctx(workers[i]));
-		if (!ret)
-			ret = worker_run(workers[i]);
-		if (ret) {
-			log_err("cannot start worker %u: %s", i, strerror(-ret));
-			goto out_workers;
-		}
-		started++;
-	}
-	cd.workers = workers;
-	cd.nr_workers = s->nr_workers;
-	ret = start_filter(o, &cd);
-	if (ret)
-		goto out_workers;
-	ret = vduse_dev_run(&dev, workers, s->nr_workers);
-	if (ret == -ESTALE || ret == -EOPNOTSUPP) {
-		log_err("cannot reconnect to '%s': the device does not match %s: %s", o->name,
-			log.path, dev.why);
-		goto out_workers;
-	}
-	if (ret) {
-		log_err("cannot %s: %s", o->reconnect ? "resume the device" :
-			"start the control thread", strerror(-ret));
-		goto out_workers;
-	}
-	handed_over = false;
-	if (s->running) {
-		ret = s->running(s, &dev);
-		if (ret)
-			goto out_control;
-	}
-	if (o->attach) {
-		ret = attach(o, nl);
-		if (ret)
-			goto out_control;
-	}
-	/* Without the socket the device still works; only run-time control is lost. */
-	if (ctl_start(&ctl, &cd, err, sizeof(err)))
-		log_err("%s: no control socket: %s", o->name, err);
-	log_info("%s ready: %s, %u queue(s) on %u worker(s)%s%s", o->name, s->what,
-		 s->nr_queues, s->nr_workers,
-		 o->reconnect ? ", resumed" : o->attach ? ", attached to " :
-		 ", attach with: vdpa dev add mgmtdev vduse name ",
-		 o->reconnect ? "" : o->attach ? driver_of(o->attach) : o->name);
-
-	for (;;) {
-		sigwait(&sigs, &sig);
-		if (sig != SIGUSR2 || log.hdr)
-			break;
-		log_err("%s: cannot hand over without a state file; still serving", o->name);
-	}
-	log_debug("signal %d: stopping", sig);
-	ret = 0;
-	ctl_stop(ctl);
-	if (sig == SIGUSR2) {
-		/* Stopping the queues drains them: the log is left with nothing in flight. */
-		vduse_dev_stop(&dev);
-		vq_log_set_clean(log.hdr, true);
-		handed_over = true;
-		log_info("%s saved in %s: start the new uvdpad with --reconnect", o->name,
-			 log.path);
-		goto out_workers;
-	}
-out_control:
-	detach(o->name);
-	vduse_dev_stop(&dev);
-out_workers:
-	for (i = 0; i < s->nr_workers; i++) {
-		if (i < started) {
-			worker_exit(workers[i]);
-			if (s->ring_detach)
-				s->ring_detach(s, worker_be_ctx(workers[i]));
-		}
-		worker_free(workers[i]);
-	}
-	free(workers);
-	nf_prog_free(cd.filter);
-	if (s->stopped)
-		s->stopped(s);
-out_dev:
-	if (handed_over)
-		vduse_dev_release(&dev);
-	else if (vduse_dev_destroy(&dev))
-		log_err("cannot destroy the VDUSE device '%s'", o->name);
-	/* Kept for the next daemon unless this one ended the device. */
-	state_file_close(&log, handed_over);
-out_nl:
-	if (nl)
-		vdpa_nl_close(nl);
-	return ret;
-}
+	struct worker **workers;	/* allocated: the type's stopped() runs at the end */
+	unsigned int started;
+	struct ctl_dev cd;
+	bool serving;		/* the control thread runs: detached and stopped at the end */
+	struct ctl *ctl;
+};
 
 /* Control thread, before any queue runs: see struct vduse_dev_params. */
 static void use_fixed(void *arg, const struct iovec *umem)
@@ -378,199 +199,213 @@ static void use_fixed(void *arg, const struct iovec *umem)
 	be->fixed = *umem;
 }
 
-static int blk_ring_attach(struct served *s, struct be_ctx *ctx)
+/* The VDUSE device (made, or found for --reconnect) and its in-flight log. */
+static int serve_open(struct daemon *d)
 {
-	struct be *be = s->arg;
-
-	return be->ops->attach(be, ctx);
-}
-
-static void blk_ring_detach(struct served *s, struct be_ctx *ctx)
-{
-	struct be *be = s->arg;
-
-	if (be->ops->detach)
-		be->ops->detach(be, ctx);
-}
-
-/* After the detach: removing the disk flushes it. */
-static void blk_stopped(struct served *s)
-{
-	const struct blk_dev *blk = s->dev;
-	const struct blk_stats *st = &blk->stats;
-
-	log_debug("blk: reads %llu writes %llu flushes %llu discards %llu write_zeroes %llu "
-		  "get_ids %llu io_errors %llu bad_requests %llu",
-		  (unsigned long long)st->reads, (unsigned long long)st->writes,
-		  (unsigned long long)st->flushes, (unsigned long long)st->discards,
-		  (unsigned long long)st->write_zeroes, (unsigned long long)st->get_ids,
-		  (unsigned long long)st->io_errors, (unsigned long long)st->bad_requests);
-}
-
-static int serve_blk(const struct cli_opts *o, struct be *be)
-{
-	struct blk_opts bo = {
-		.num_queues = o->queues,
-		.queue_size = o->queue_size,
-		.packed = o->packed,
+	const struct cli_opts *o = d->o;
+	struct served *s = d->s;
+	struct vduse_dev_params p = {
 		.name = o->name,
-	};
-	struct blk_dev blk;
-	struct served s = {
-		.model = &blk_model,
-		.dev = &blk,
-		.device_id = VIRTIO_ID_BLOCK,
-		.nr_queues = o->queues,
-		.nr_workers = o->workers,
+		.device_id = s->device_id,
+		.features = s->features,
+		.config = s->config,
+		.config_size = s->config_size,
+		.nr_queues = s->nr_queues,
+		.queue_size = o->queue_size,
+		.umem = !o->no_umem,
 		.umem_ready = use_fixed,
-		.ring_attach = blk_ring_attach,
-		.ring_detach = blk_ring_detach,
-		.stopped = blk_stopped,
-		.resumable = true,
-		.arg = be,
+		.umem_arg = s->be,
 	};
 	int ret;
 
-	ret = blk_dev_init(&blk, be, &bo);
+	if (o->attach) {
+		ret = vdpa_nl_open(&d->nl);
+		if (ret) {
+			log_err("cannot reach the kernel's vdpa interface: %s%s", strerror(-ret),
+				ret == -ENOENT ? " (modprobe vdpa)" : "");
+			return ret;
+		}
+	}
+	ret = o->reconnect ? vduse_dev_open(&d->dev, &p) : vduse_dev_create(&d->dev, &p);
 	if (ret) {
-		log_err("cannot set up the virtio-blk device: %s", strerror(-ret));
+		if (o->reconnect)
+			explain_open(o, s, ret);
+		else
+			explain_create(o, s, ret);
 		return ret;
 	}
-	s.features = blk.features;
-	s.config = &blk.config;
-	s.config_size = blk.config_size;
-	snprintf(s.what, sizeof(s.what), "virtio-blk, %llu bytes", (unsigned long long)be->size);
-	return serve(o, &s);
-}
-
-struct net_served {
-	struct net_dev net;
-	struct be be;
-	struct be_tap *tap;
-	struct vduse_dev *vdev;
-	pthread_mutex_t lock;
-};
-
-/* The tap's link, now, into the config space: from the link watch and once at start. */
-static void net_link(void *arg, bool up)
-{
-	struct net_served *n = arg;
-	unsigned int off, len;
-	int ret;
-
-	pthread_mutex_lock(&n->lock);
-	up = __atomic_load_n(&n->tap->up, __ATOMIC_RELAXED);
-	net_dev_set_link(&n->net, up, &off, &len);
-	ret = vduse_dev_set_config(n->vdev, off, (uint8_t *)&n->net.config + off, len);
-	pthread_mutex_unlock(&n->lock);
-	if (ret)
-		log_err("cannot tell the driver the link is %s: %s", up ? "up" : "down",
-			strerror(-ret));
-}
-
-static int net_running(struct served *s, struct vduse_dev *dev)
-{
-	struct net_served *n = s->arg;
-	int ret;
-
-	n->vdev = dev;
-	ret = be_tap_watch(n->tap, net_link, n);
-	if (ret) {
-		log_err("cannot watch the link of tap %s: %s", n->tap->name, strerror(-ret));
-		return ret;
+	d->have_dev = true;
+	/* Only once the device is ours: a refused daemon must not touch another's log. */
+	if (s->resumable) {
+		ret = open_log(o, s, &d->log);
+		if (ret)
+			return ret;
+		d->dev.log = d->log.hdr;
 	}
-	/* A change between opening the tap and watching it. */
-	net_link(n, n->tap->up);
 	return 0;
 }
 
-static void net_stopped(struct served *s)
+/* Workers, the filter, the control thread, the bus: up to the ready line. */
+static int serve_start(struct daemon *d)
 {
-	struct net_served *n = s->arg;
-	const struct net_stats *st = &n->net.stats;
-
-	/* No config change after this: the VDUSE device goes next. */
-	be_tap_unwatch(n->tap);
-	log_debug("net: tx_frames %llu tx_bytes %llu tx_malformed %llu tx_errors %llu "
-		  "rx_frames %llu rx_bytes %llu rx_dropped %llu rx_bad_buffers %llu rx_errors %llu",
-		  (unsigned long long)st->tx_frames, (unsigned long long)st->tx_bytes,
-		  (unsigned long long)st->tx_malformed, (unsigned long long)st->tx_errors,
-		  (unsigned long long)st->rx_frames, (unsigned long long)st->rx_bytes,
-		  (unsigned long long)st->rx_dropped, (unsigned long long)st->rx_bad_buffers,
-		  (unsigned long long)st->rx_errors);
-}
-
-static void explain_tap(const struct cli_opts *o, int ret)
-{
-	const char *why;
-
-	if (o->net.tap_fd >= 0) {
-		why = ret == -EBADF ? "it is not open" :
-		      ret == -ENOTTY ? "it is not a tap" :
-		      ret == -EINVAL ? "open it with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR" :
-		      strerror(-ret);
-		log_err("cannot use --tap-fd %d: %s", o->net.tap_fd, why);
-		return;
-	}
-	why = ret == -ENODEV ? "no /dev/net/tun (modprobe tun)" :
-	      ret == -EPERM ? "creating or attaching a tap needs CAP_NET_ADMIN (run as root)" :
-	      ret == -EBUSY ? "another process has it open" :
-	      ret == -EINVAL ? "an interface of that name exists and is no tap" :
-	      strerror(-ret);
-	log_err("cannot open tap %s: %s", o->net.tap ? o->net.tap : "uvdpa%d", why);
-}
-
-static int serve_net(const struct cli_opts *o)
-{
-	struct net_served n = { .be = { .ops = &be_tap_ops }, .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct net_opts no = { .mtu = o->net.mtu, .packed = o->packed };
-	struct served s = {
-		.model = &net_model,
-		.dev = &n.net,
-		.device_id = VIRTIO_ID_NET,
-		.nr_queues = NET_NR_QUEUES,
-		.nr_workers = 1,
-		.running = net_running,
-		.stopped = net_stopped,
-		.arg = &n,
-	};
-	const uint8_t *m = o->net.mac;
+	const struct cli_opts *o = d->o;
+	struct served *s = d->s;
+	char err[512];
+	unsigned int i;
 	int ret;
 
-	ret = n.be.ops->open(&n.be, &(struct be_opts){
-		.ifname = o->net.tap ? o->net.tap : "uvdpa%d",
-		.tap_fd = o->net.tap_fd,
-		.mtu = o->net.mtu,
-	});
-	if (ret) {
-		explain_tap(o, ret);
+	/* Only the main thread takes the signals that end the daemon. */
+	sigemptyset(&d->sigs);
+	sigaddset(&d->sigs, SIGINT);
+	sigaddset(&d->sigs, SIGTERM);
+	sigaddset(&d->sigs, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &d->sigs, NULL);
+
+	d->workers = calloc(s->nr_workers, sizeof(*d->workers));
+	if (!d->workers)
+		return -ENOMEM;
+	for (i = 0; i < s->nr_workers; i++) {
+		/* Queues in contiguous runs, the first workers taking one more. */
+		unsigned int share = s->nr_queues / s->nr_workers;
+		unsigned int extra = s->nr_queues % s->nr_workers;
+		unsigned int first = i * share + (i < extra ? i : extra);
+
+		ret = worker_new(&d->workers[i], s->model, s->dev, first, share + (i < extra));
+		if (!ret)
+			ret = s->be->ops->attach(s->be, worker_be_ctx(d->workers[i]));
+		if (!ret)
+			ret = worker_run(d->workers[i]);
+		if (ret) {
+			log_err("cannot start worker %u: %s", i, strerror(-ret));
+			return ret;
+		}
+		d->started++;
+	}
+	d->cd.workers = d->workers;
+	d->cd.nr_workers = s->nr_workers;
+	ret = start_filter(o, &d->cd);
+	if (ret)
+		return ret;
+	ret = vduse_dev_run(&d->dev, d->workers, s->nr_workers);
+	if (ret == -ESTALE || ret == -EOPNOTSUPP) {
+		log_err("cannot reconnect to '%s': the device does not match %s: %s", o->name,
+			d->log.path, d->dev.why);
 		return ret;
 	}
-	n.tap = be_tap(&n.be);
-	memcpy(no.mac, o->net.mac, sizeof(no.mac));
-	ret = net_dev_init(&n.net, &n.be, &no);
 	if (ret) {
-		log_err("cannot set up the virtio-net device: %s", strerror(-ret));
-		goto out;
+		log_err("cannot %s: %s", o->reconnect ? "resume the device" :
+			"start the control thread", strerror(-ret));
+		return ret;
 	}
-	net_dev_set_link(&n.net, n.tap->up, &(unsigned int){ 0 }, &(unsigned int){ 0 });
-	s.features = n.net.features;
-	s.config = &n.net.config;
-	s.config_size = n.net.config_size;
-	snprintf(s.what, sizeof(s.what),
-		 "virtio-net, tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u", n.tap->name,
-		 m[0], m[1], m[2], m[3], m[4], m[5], o->net.mtu);
-	ret = serve(o, &s);
-	net_dev_fini(&n.net);
-out:
-	n.be.ops->close(&n.be);
+	d->handed_over = false;
+	d->serving = true;
+	if (d->type->running) {
+		ret = d->type->running(s, &d->dev);
+		if (ret)
+			return ret;
+	}
+	if (o->attach) {
+		ret = attach(o, d->nl);
+		if (ret)
+			return ret;
+	}
+	/* Without the socket the device still works; only run-time control is lost. */
+	if (ctl_start(&d->ctl, &d->cd, err, sizeof(err)))
+		log_err("%s: no control socket: %s", o->name, err);
+	log_info("%s ready: %s, %u queue(s) on %u worker(s)%s%s", o->name, s->what,
+		 s->nr_queues, s->nr_workers,
+		 o->reconnect ? ", resumed" : o->attach ? ", attached to " :
+		 ", attach with: vdpa dev add mgmtdev vduse name ",
+		 o->reconnect ? "" : o->attach ? driver_of(o->attach) : o->name);
+	return 0;
+}
+
+/* Until a signal ends the daemon; SIGUSR2 hands the device over, with its state saved. */
+static void serve_run(struct daemon *d)
+{
+	const struct cli_opts *o = d->o;
+	int sig;
+
+	for (;;) {
+		sigwait(&d->sigs, &sig);
+		if (sig != SIGUSR2 || d->log.hdr)
+			break;
+		log_err("%s: cannot hand over without a state file; still serving", o->name);
+	}
+	log_debug("signal %d: stopping", sig);
+	ctl_stop(d->ctl);
+	if (sig == SIGUSR2) {
+		/* Stopping the queues drains them: the log is left with nothing in flight. */
+		vduse_dev_stop(&d->dev);
+		vq_log_set_clean(d->log.hdr, true);
+		d->handed_over = true;
+		d->serving = false;
+		log_info("%s saved in %s: start the new uvdpad with --reconnect", o->name,
+			 d->log.path);
+	}
+}
+
+/* Undo as much as was done, in reverse: off the bus, workers, the VDUSE device. */
+static void serve_teardown(struct daemon *d)
+{
+	unsigned int i;
+
+	if (d->serving) {
+		detach(d->o->name);
+		vduse_dev_stop(&d->dev);
+	}
+	if (d->workers) {
+		for (i = 0; i < d->s->nr_workers; i++) {
+			if (i < d->started)
+				worker_exit(d->workers[i]);
+			worker_free(d->workers[i]);
+		}
+		free(d->workers);
+		nf_prog_free(d->cd.filter);
+		if (d->type->stopped)
+			d->type->stopped(d->s);
+	}
+	if (d->have_dev) {
+		if (d->handed_over)
+			vduse_dev_release(&d->dev);
+		else if (vduse_dev_destroy(&d->dev))
+			log_err("cannot destroy the VDUSE device '%s'", d->o->name);
+		/* Kept for the next daemon unless this one ended the device. */
+		state_file_close(&d->log, d->handed_over);
+	}
+	if (d->nl)
+		vdpa_nl_close(d->nl);
+}
+
+static int serve(const struct cli_opts *o, const struct dev_type *type, struct served *s)
+{
+	struct daemon d = {
+		.o = o,
+		.s = s,
+		.type = type,
+		.handed_over = o->reconnect,
+		.log = { .hdr = NULL },
+		.cd = {
+			.name = o->name,
+			.nr_queues = s->nr_queues,
+			.filter_lock = PTHREAD_MUTEX_INITIALIZER,
+		},
+	};
+	int ret = serve_open(&d);
+
+	if (!ret)
+		ret = serve_start(&d);
+	if (!ret)
+		serve_run(&d);
+	serve_teardown(&d);
 	return ret;
 }
 
 int main(int argc, char **argv)
 {
+	const struct dev_type *type;
+	struct served s;
 	struct cli_opts o;
-	struct be be = { .fd = -1 };
 	char err[256];
 	int ret;
 
@@ -579,26 +414,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (o.help) {
-		fputs(cli_usage, stdout);
+		cli_usage(stdout);
 		return 0;
 	}
 	log_set_verbose(o.verbose);
-	if (!strcmp(o.type, "net"))
-		return serve_net(&o) ? EXIT_FAILURE : 0;
-
-	be.ops = be_find(o.backend);
-	ret = be.ops->open(&be, &(struct be_opts){
-		.path = o.path,
-		.size = o.size,
-		.direct = o.direct,
-		.read_only = o.read_only,
-	});
-	if (ret) {
-		log_err("cannot open the %s backend%s%s: %s", o.backend, o.path ? " " : "",
-			o.path ? o.path : "", strerror(-ret));
+	type = dev_type_find(o.type);
+	if (type->setup(&o, &s))
 		return EXIT_FAILURE;
-	}
-	ret = serve_blk(&o, &be);
-	be.ops->close(&be);
+	ret = serve(&o, type, &s);
+	type->teardown(&s);
 	return ret ? EXIT_FAILURE : 0;
 }

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/* uvdpad blk: a virtio-blk device on a block backend (file, null, ram). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/virtio_ids.h>
+
+#include "daemon/dev_type.h"
+#include "dev/blk.h"
+#include "policy/nf.h"
+#include "util/log.h"
+
+struct blk_served {
+	struct blk_dev blk;
+	struct be be;
+};
+
+/* The block backends that take no file, and so need a size: "null|ram". */
+static void fileless_names(char *buf, size_t size)
+{
+	const struct be_ops *be;
+	unsigned int i, k = 0, n = 0;
+
+	for (i = 0; (be = be_nth(BE_BLOCK, i)); i++)
+		n += !(be->takes & BE_OPT_PATH);
+	buf[0] = '\0';
+	for (i = 0; (be = be_nth(BE_BLOCK, i)); i++)
+		if (!(be->takes & BE_OPT_PATH))
+			cli_list_add(buf, size, k++, n, be->name, "|", "|");
+}
+
+static void blk_usage(FILE *out)
+{
+	char fileless[64], filters[128] = "";
+	const struct be_ops *be;
+	unsigned int i, n;
+
+	fileless_names(fileless, sizeof(fileless));
+	for (n = 0; nf_shipped[n]; n++)
+		;
+	for (i = 0; i < n; i++)
+		cli_list_add(filters, sizeof(filters), i, n, nf_shipped[i], ", ", " or ");
+	fprintf(out,
+		"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend %s --size SIZE)\n"
+		"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
+		"                  [--no-umem] [--attach [virtio|vhost] | --reconnect]\n"
+		"                  [--filter NAME | --filter-object FILE [key=value]...] [-v]\n"
+		"\n"
+		"Creates a virtio-blk device through VDUSE and serves it until SIGINT or SIGTERM.\n"
+		"SIGUSR2 finishes the requests in flight and exits leaving the device to a new\n"
+		"uvdpad started with --reconnect (an upgrade in place).\n"
+		"Without --attach, add it to the vdpa bus yourself: vdpa dev add name NAME mgmtdev vduse\n"
+		"\n"
+		"  --name NAME        VDUSE device name (also the vdpa device name)\n"
+		"  --file PATH        backing file or block device; created sparse when --size is given\n"
+		"  --backend B        the backend (file with --file):\n", fileless);
+	for (i = 0; (be = be_nth(BE_BLOCK, i)); i++)
+		fprintf(out, "                       %s: %s\n", be->name, be->help);
+	fprintf(out,
+		"  --size SIZE        capacity: bytes or with K, M, G, T; a multiple of 512\n"
+		"  --direct           open the file with O_DIRECT\n"
+		"  --ro               read-only device\n"
+		"  --queues N         number of virtqueues, 1 to 64 (default 1)\n"
+		"  --workers N        threads serving them, 1 to --queues (default: one per queue)\n"
+		"  --queue-size N     entries per queue, a power of 2 from 2 to 1024 (default 256)\n"
+		"  --packed, --split  offer the packed ring, or the split ring only (default)\n"
+		"  --no-umem          keep the kernel's bounce buffer instead of our own memory,\n"
+		"                     registered with io_uring (for comparison)\n"
+		"  --attach [virtio|vhost]  attach to the vdpa bus and bind virtio_vdpa (default)\n"
+		"                     or vhost_vdpa; detach on exit\n"
+		"  --reconnect        take over the existing device NAME from a daemon that died or\n"
+		"                     was upgraded, with the same options, resuming from\n"
+		"                     /run/uvdpa/NAME.state\n"
+		"  --filter NAME      notification filter: %s\n"
+		"                     (a BPF program; see docs/filters.md), with its key=value\n"
+		"                     parameters; without CAP_BPF the built-in passthrough serves\n"
+		"  --filter-object FILE  a filter of your own, built against uapi/uvdpa_filter.h\n"
+		"  -v, --verbose      debug messages\n", filters);
+}
+
+static int blk_check(struct cli_opts *o, char *err, size_t errlen)
+{
+	const struct be_ops *be;
+	char names[128];
+	int ret;
+
+	if (!o->backend)
+		o->backend = o->path ? "file" : NULL;
+	if (!o->backend) {
+		fileless_names(names, sizeof(names));
+		return cli_fail(err, errlen, "give --file PATH, or --backend %s with --size", names);
+	}
+	be = be_find(o->backend);
+	if (!be || be->kind != BE_BLOCK) {
+		cli_backend_names(names, sizeof(names), BE_BLOCK, ", ", " or ");
+		return cli_fail(err, errlen, "--backend '%s': %s", o->backend, names);
+	}
+	ret = cli_check_backend(o, be, err, errlen);
+	if (ret)
+		return ret;
+	if (o->size % 512)
+		return cli_fail(err, errlen, "--size must be a multiple of 512 bytes");
+	if (o->workers > o->queues)
+		return cli_fail(err, errlen, "--workers %u: more workers than --queues %u",
+				o->workers, o->queues);
+	if (o->reconnect && o->attach)
+		return cli_fail(err, errlen, "--reconnect takes over a device that is attached "
+				"already: drop --attach");
+	if (!o->workers)
+		o->workers = o->queues;
+	return 0;
+}
+
+static int blk_setup(const struct cli_opts *o, struct served *s)
+{
+	struct blk_opts bo = {
+		.num_queues = o->queues,
+		.queue_size = o->queue_size,
+		.packed = o->packed,
+		.name = o->name,
+	};
+	struct blk_served *b = calloc(1, sizeof(*b));
+	int ret;
+
+	if (!b) {
+		log_err("cannot set up the virtio-blk device: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	b->be.ops = be_find(o->backend);
+	b->be.fd = -1;
+	ret = b->be.ops->open(&b->be, &(struct be_opts){
+		.path = o->path,
+		.size = o->size,
+		.direct = o->direct,
+		.read_only = o->read_only,
+	});
+	if (ret) {
+		log_err("cannot open the %s backend%s%s: %s", o->backend, o->path ? " " : "",
+			o->path ? o->path : "", b->be.why[0] ? b->be.why : strerror(-ret));
+		free(b);
+		return ret;
+	}
+	ret = blk_dev_init(&b->blk, &b->be, &bo);
+	if (ret) {
+		log_err("cannot set up the virtio-blk device: %s", strerror(-ret));
+		b->be.ops->close(&b->be);
+		free(b);
+		return ret;
+	}
+	*s = (struct served){
+		.model = &blk_model,
+		.dev = &b->blk,
+		.be = &b->be,
+		.device_id = VIRTIO_ID_BLOCK,
+		.features = b->blk.features,
+		.config = &b->blk.config,
+		.config_size = b->blk.config_size,
+		.nr_queues = o->queues,
+		.nr_workers = o->workers,
+		.resumable = true,
+		.priv = b,
+	};
+	snprintf(s->what, sizeof(s->what), "virtio-blk, %llu bytes",
+		 (unsigned long long)b->be.size);
+	return 0;
+}
+
+/* After the detach: removing the disk flushes it. */
+static void blk_stopped(struct served *s)
+{
+	const struct blk_served *b = s->priv;
+	const struct blk_stats *st = &b->blk.stats;
+
+	log_debug("blk: reads %llu writes %llu flushes %llu discards %llu write_zeroes %llu "
+		  "get_ids %llu io_errors %llu bad_requests %llu",
+		  (unsigned long long)st->reads, (unsigned long long)st->writes,
+		  (unsigned long long)st->flushes, (unsigned long long)st->discards,
+		  (unsigned long long)st->write_zeroes, (unsigned long long)st->get_ids,
+		  (unsigned long long)st->io_errors, (unsigned long long)st->bad_requests);
+}
+
+static void blk_teardown(struct served *s)
+{
+	struct blk_served *b = s->priv;
+
+	b->be.ops->close(&b->be);
+	free(b);
+}
+
+const struct dev_type dev_type_blk = {
+	.name = "blk",
+	.usage = blk_usage,
+	.check = blk_check,
+	.setup = blk_setup,
+	.stopped = blk_stopped,
+	.teardown = blk_teardown,
+};
