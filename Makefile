@@ -15,6 +15,8 @@
 #   SAN=1             AddressSanitizer + UndefinedBehaviorSanitizer build (in $(O)/san)
 #   V=1               print the commands
 #   NESTED=0          make check skips the nested-VM tests (reported as skipped)
+#   KERNELS="6.12"    make check runs the VDUSE tests on these kernels of
+#                     tools/testvm/kernel.conf (default: all of them)
 
 O ?= build
 PREFIX ?= /usr/local
@@ -28,7 +30,9 @@ UVDPA_CACHE ?= $(HOME)/.cache/uvdpa
 export UVDPA_CACHE
 
 include tools/testvm/kernel.conf
-KSFT ?= $(UVDPA_CACHE)/ksft-$(KERNEL_PKG_VERSION)
+# make check runs the VDUSE suites on each of KERNELS (KERNELS=6.12: on
+# that one only).
+KSFT ?= $(UVDPA_CACHE)/ksft-$(KERNEL_$(KSFT_FROM)_VERSION)
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +45,13 @@ endif
 
 ifeq ($(SAN),1)
 OUT := $(O)/san
-SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The runtimes are linked in statically: the kselftest runner starts every
+# test under stdbuf, whose LD_PRELOAD would put libstdbuf ahead of a shared
+# libasan, and ASan refuses to start so ("runtime does not come first in
+# initial library list"). (The flags only matter when linking; compiling
+# ignores them.)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -static-libasan -static-libubsan
 else
 OUT := $(O)
 SANFLAGS :=
@@ -91,6 +101,13 @@ UVDPACTL := $(OUT)/uvdpactl
 
 all: $(LIB) $(UVDPAD) $(UVDPACTL) $(BENCHES)
 
+# Flags are part of what a build is made of: $(FLAGS) changes when they do
+# (a new SANFLAGS, say), and everything compiled in $(OUT) depends on it.
+FLAGS := $(OUT)/.flags
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+$(shell mkdir -p $(OUT) && [ "$$(cat $(FLAGS) 2>/dev/null)" = '$(BUILD_FLAGS)' ] || \
+	echo '$(BUILD_FLAGS)' >$(FLAGS))
+
 $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c uapi/uvdpa_filter.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
@@ -114,7 +131,7 @@ $(UVDPAD): $(OUT)/vdpa/daemon/uvdpad.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/%.o: %.c
+$(OUT)/%.o: %.c $(FLAGS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -142,6 +159,8 @@ $(KSFT)/lib.mk:
 # lays out run_kselftest.sh, the runner and kselftest-list.txt.
 ksft-install: $(LIB) $(UVDPAD) $(UVDPACTL) $(BPF_OBJS) $(KSFT)/lib.mk
 	$(Q)rm -rf $(KSFT_INSTALL)
+	$(Q)cmp -s $(FLAGS) $(OUT)/selftests/.flags || \
+		{ rm -rf $(OUT)/selftests && mkdir -p $(OUT)/selftests && cp $(FLAGS) $(OUT)/selftests/; }
 	$(Q)mkdir -p $(KSFT_INSTALL)/kselftest
 	$(Q)cp $(KSFT)/run_kselftest.sh $(KSFT_INSTALL)/
 	$(Q)cp $(KSFT)/kselftest/runner.sh $(KSFT)/kselftest/prefix.pl \
@@ -164,7 +183,7 @@ fuzzers: $(FUZZERS)
 check: deps
 	$(Q)$(MAKE) SAN=1 ksft-install
 	$(Q)$(MAKE) fuzzers
-	$(Q)NESTED=$(NESTED) tools/check --ksft $(abspath $(O))/san/ksft --fuzz $(abspath $(O))/fuzz \
+	$(Q)KERNELS="$(KERNELS)" NESTED=$(NESTED) tools/check --ksft $(abspath $(O))/san/ksft --fuzz $(abspath $(O))/fuzz \
 		--smoke $(SMOKE_SECONDS) --native "$(NATIVE_TARGETS)" --vduse "$(VDUSE_TARGETS)" \
 		--nested "$(NESTED_TARGETS)"
 
