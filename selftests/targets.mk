@@ -2,7 +2,7 @@
 # Collections under selftests/, like TARGETS in the kernel's selftests Makefile.
 # NATIVE_TARGETS run on any host; VDUSE_TARGETS need the vduse module and run in
 # the test VM, or directly on a host that has VDUSE.
-NATIVE_TARGETS := ring blk cli filter net service worker
+NATIVE_TARGETS := ring blk cli filter net service worker nbd
 VDUSE_TARGETS := vduse uvdpad vhost
 # Nested VMs (slow): make check runs them unless NESTED=0.
 NESTED_TARGETS := nested
