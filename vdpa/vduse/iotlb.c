@@ -123,6 +123,13 @@ void iotlb_invalidate(struct iotlb *tlb, uint64_t start, uint64_t last)
 	}
 }
 
+void iotlb_reset(struct iotlb *tlb)
+{
+	iotlb_invalidate(tlb, 0, UINT64_MAX);
+	tlb->umem_live = false;
+	tlb->bounce_seen = false;
+}
+
 void iotlb_fini(struct iotlb *tlb)
 {
 	iotlb_invalidate(tlb, 0, UINT64_MAX);

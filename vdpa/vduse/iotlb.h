@@ -51,6 +51,11 @@ struct iotlb {
 void iotlb_init(struct iotlb *tlb, int dev_fd);
 /* Unmap what overlaps [start, last]. */
 void iotlb_invalidate(struct iotlb *tlb, uint64_t start, uint64_t last);
+/*
+ * A device reset: unmap everything, the bounce buffer is the kernel's until
+ * iotlb_use_umem() says otherwise, and bounce_fd hears of its next mapping.
+ */
+void iotlb_reset(struct iotlb *tlb);
 void iotlb_fini(struct iotlb *tlb);
 /*
  * From now on IOVA [0, size) is @umem (VDUSE_IOTLB_REG_UMEM): translated

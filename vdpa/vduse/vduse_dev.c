@@ -156,7 +156,35 @@ static void workers_stop(struct vduse_dev *d)
  * maps it (iotlb.bounce_fd), stop the queues and try once to back it with
  * our memory; the kernel copies the pages in use over. Without it, the
  * kernel's bounce pages stay mapped through VDUSE_IOTLB_GET_FD.
+ *
+ * 7.x makes a new IOVA domain, with a new bounce buffer, at every
+ * "vdpa dev add" (6.12 keeps one for the device's life), yet keeps our old
+ * registration and refuses another: a registration holds only until the next
+ * reset, and after one the same memory is registered again, deregistered
+ * first (on 6.12 both are cheap: no page is in use after a reset).
  */
+static int umem_reregister(struct vduse_dev *d, size_t size)
+{
+	struct vduse_iova_umem um = {
+		.uaddr = (uintptr_t)d->umem.iov_base,
+		.size = d->umem.iov_len,
+	};
+	unsigned int i;
+
+	if (size != d->umem.iov_len)
+		return -EINVAL;
+	if (ioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, &um) && errno != ENOENT)
+		return -errno;
+	if (ioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um))
+		return -errno;
+	for (i = 0; i < d->nr_workers; i++) {
+		/* Lookups of the kernel's pages made before this one. */
+		iotlb_invalidate(&d->tlbs[i], 0, size - 1);
+		iotlb_use_umem(&d->tlbs[i], true);
+	}
+	return 0;
+}
+
 static void umem_register(struct vduse_dev *d)
 {
 	struct vduse_iova_info info = { .start = 0, .last = 0 };
@@ -177,6 +205,13 @@ static void umem_register(struct vduse_dev *d)
 		return;
 	}
 	size = info.last + 1;
+	if (d->umem.iov_len) {
+		ret = umem_reregister(d, size);
+		if (ret)
+			log_err("bounce buffer: cannot register ours again: %s", strerror(-ret));
+		d->umem_bound = !ret;
+		return;
+	}
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (mem == MAP_FAILED)
@@ -192,6 +227,7 @@ static void umem_register(struct vduse_dev *d)
 		return;
 	}
 	d->umem = (struct iovec){ .iov_base = mem, .iov_len = size };
+	d->umem_bound = true;
 	for (i = 0; i < d->nr_workers; i++) {
 		iotlb_set_umem(&d->tlbs[i], mem, size);
 		ret = worker_set_umem(d->workers[i], mem, size);
@@ -259,7 +295,7 @@ static void queues_start(struct vduse_dev *d, uint8_t status)
 	if (ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &d->driver_features))
 		log_err("cannot read the negotiated features: %s", strerror(errno));
 	for (i = 0; i < d->nr_workers; i++)
-		iotlb_use_umem(&d->tlbs[i], bounce);
+		iotlb_use_umem(&d->tlbs[i], bounce && d->umem_bound);
 	for (i = 0; i < d->nr_queues; i++) {
 		struct vduse_vq_info info = { .index = i };
 		struct worker *w = worker_of(d, i);
@@ -345,7 +381,13 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 	 * pages: drop every mapping on reset.
 	 */
 	if (!status) {
-		invalidate(d, 0, UINT64_MAX);
+		unsigned int i;
+
+		for (i = 0; i < d->nr_workers; i++)
+			iotlb_reset(&d->tlbs[i]);
+		/* The next driver's bounce buffer may be another (see umem_register()). */
+		d->umem_tried = false;
+		d->umem_bound = false;
 		atomic_store(&d->driver_error, false);
 	}
 	d->status = status;

@@ -61,7 +61,8 @@ struct vduse_dev {
 	 */
 	atomic_bool driver_error;
 	bool umem_wanted;
-	bool umem_tried;
+	bool umem_tried;	/* since the last reset */
+	bool umem_bound;	/* umem is the kernel's bounce buffer now */
 	int bounce_fd;
 	int enable_fd;		/* written on struct worker_ops.queue_kicked */
 	struct iovec umem;
