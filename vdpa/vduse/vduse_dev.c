@@ -159,22 +159,25 @@ static void workers_stop(struct vduse_dev *d)
  *
  * 7.x makes a new IOVA domain, with a new bounce buffer, at every
  * "vdpa dev add" (6.12 keeps one for the device's life), yet keeps our old
- * registration and refuses another: a registration holds only until the next
- * reset, and after one the same memory is registered again, deregistered
- * first (on 6.12 both are cheap: no page is in use after a reset).
+ * registration and refuses another: a registration holds only until the
+ * next reset (umem_release()), and after one the same memory is registered
+ * again at the next driver's first mapping.
  */
-static int umem_reregister(struct vduse_dev *d, size_t size)
+static struct vduse_iova_umem umem_of(const struct vduse_dev *d)
 {
-	struct vduse_iova_umem um = {
+	return (struct vduse_iova_umem){
 		.uaddr = (uintptr_t)d->umem.iov_base,
 		.size = d->umem.iov_len,
 	};
+}
+
+static int umem_reregister(struct vduse_dev *d, size_t size)
+{
+	struct vduse_iova_umem um = umem_of(d);
 	unsigned int i;
 
 	if (size != d->umem.iov_len)
 		return -EINVAL;
-	if (ioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, &um) && errno != ENOENT)
-		return -errno;
 	if (ioctl(d->fd, VDUSE_IOTLB_REG_UMEM, &um))
 		return -errno;
 	for (i = 0; i < d->nr_workers; i++) {
@@ -364,6 +367,23 @@ static void invalidate(struct vduse_dev *d, uint64_t start, uint64_t last)
 		iotlb_invalidate(&d->tlbs[i], start, last);
 }
 
+/*
+ * On a reset, before the answer: hand the bounce buffer back to the kernel's
+ * pages. Kept, 6.12's VDUSE would serve the next driver's first mappings
+ * from our pages but fault a daemon that maps them through
+ * VDUSE_IOTLB_GET_FD; 7.x would bounce the next attach through a new
+ * buffer of its own. The kernel copies the pages in use back.
+ */
+static void umem_release(struct vduse_dev *d)
+{
+	struct vduse_iova_umem um = umem_of(d);
+
+	if (d->umem_bound && ioctl(d->fd, VDUSE_IOTLB_DEREG_UMEM, &um))
+		log_err("bounce buffer: cannot hand it back: %s", strerror(errno));
+	d->umem_bound = false;
+	d->umem_tried = false;
+}
+
 static void set_status(struct vduse_dev *d, uint8_t status)
 {
 	bool was_ok = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
@@ -386,8 +406,7 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 		for (i = 0; i < d->nr_workers; i++)
 			iotlb_reset(&d->tlbs[i]);
 		/* The next driver's bounce buffer may be another (see umem_register()). */
-		d->umem_tried = false;
-		d->umem_bound = false;
+		umem_release(d);
 		atomic_store(&d->driver_error, false);
 	}
 	d->status = status;
