@@ -263,7 +263,8 @@ TEST(find)
 	ASSERT_EQ(&be_file_ops, be_find("file"));
 	ASSERT_EQ(&be_null_ops, be_find("null"));
 	ASSERT_EQ(&be_ram_ops, be_find("ram"));
-	ASSERT_EQ(NULL, be_find("nbd"));
+	ASSERT_EQ(&be_nbd_ops, be_find("nbd"));
+	ASSERT_EQ(NULL, be_find("tape"));
 }
 
 TEST_HARNESS_MAIN

@@ -13,6 +13,7 @@ static const struct be_ops *const be_table[] = {
 	&be_null_ops,
 	&be_ram_ops,
 	&be_tap_ops,
+	&be_nbd_ops,
 };
 
 const struct be_ops *be_find(const char *name)

@@ -62,6 +62,7 @@ struct be_io {
 #define BE_OPT_PATH (1U << 0)
 #define BE_OPT_SIZE (1U << 1)
 #define BE_OPT_DIRECT (1U << 2)
+#define BE_OPT_NBD (1U << 3)
 
 struct be_opts {
 	const char *path;	/* file or block device; NULL for null/ram */
@@ -71,6 +72,7 @@ struct be_opts {
 	const char *ifname;	/* tap: attach to it or create it */
 	int tap_fd;		/* tap: an open tap to use instead of @ifname, or -1 */
 	unsigned int mtu;	/* tap: of a tap created here */
+	const char *nbd;	/* nbd: the export's URI (backend/nbd_uri.h) */
 };
 
 struct be {
@@ -89,7 +91,7 @@ struct be {
 	 * the workers start serving queues.
 	 */
 	struct iovec fixed;
-	/* Set by an open() that fails for a reason its errno does not tell, or empty. */
+	/* Set by an open() or attach() that fails for a reason its errno does not tell, or empty. */
 	char why[160];
 	void *priv;
 };
@@ -127,8 +129,9 @@ extern const struct be_ops be_file_ops;
 extern const struct be_ops be_null_ops;
 extern const struct be_ops be_ram_ops;
 extern const struct be_ops be_tap_ops;
+extern const struct be_ops be_nbd_ops;
 
-/* The backend called @name ("file", "null", "ram", "tap"), or NULL. */
+/* The backend called @name ("file", "null", "ram", "tap", "nbd"), or NULL. */
 const struct be_ops *be_find(const char *name);
 /* The @i-th backend of @kind, to list them: NULL past the last. */
 const struct be_ops *be_nth(enum be_kind kind, unsigned int i);

@@ -52,6 +52,7 @@
 #define NBD_FLAG_SEND_FUA	(1U << 3)
 #define NBD_FLAG_SEND_TRIM	(1U << 5)
 #define NBD_FLAG_SEND_WRITE_ZEROES (1U << 6)
+#define NBD_FLAG_CAN_MULTI_CONN	(1U << 8)
 
 /* Commands and their flags. */
 #define NBD_CMD_READ		0
