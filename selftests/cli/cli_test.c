@@ -80,6 +80,22 @@ TEST(reconnect)
 	EXPECT_FALSE(p.o.reconnect);
 }
 
+/* --nbd alone is the nbd backend, as --file alone is the file backend. */
+TEST(nbd_forms)
+{
+	struct parsed p;
+
+	PARSE(&p, "blk", "--name", "b", "--nbd", "nbd://127.0.0.1:10809/exp");
+	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
+	EXPECT_STREQ("nbd", p.o.backend);
+	EXPECT_STREQ("nbd://127.0.0.1:10809/exp", p.o.nbd);
+	PARSE(&p, "blk", "--name", "b", "--backend", "nbd", "--nbd", "nbd+unix:///?socket=/s",
+	      "--ro", "--queues", "2");
+	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
+	EXPECT_STREQ("nbd", p.o.backend);
+	EXPECT_TRUE(p.o.read_only);
+}
+
 TEST(help)
 {
 	struct parsed p;
@@ -118,7 +134,7 @@ TEST(refused)
 	REFUSED("unknown device type 'disk'", "disk", "--name", "b");
 	REFUSED("--name is required", "blk", "--file", "f");
 	REFUSED("no '/'", "blk", "--name", "a/b", "--file", "f");
-	REFUSED("--file PATH, or --backend", "blk", "--name", "b");
+	REFUSED("give --file PATH, --nbd URI, or --backend null|ram", "blk", "--name", "b");
 	REFUSED("--backend 'tape'", "blk", "--name", "b", "--backend", "tape", "--size", "1M");
 	REFUSED("needs --file", "blk", "--name", "b", "--backend", "file");
 	REFUSED("--file goes with", "blk", "--name", "b", "--backend", "null", "--file", "f",
@@ -129,6 +145,13 @@ TEST(refused)
 	REFUSED("--size '0'", "blk", "--name", "b", "--file", "f", "--size", "0");
 	REFUSED("--direct goes with", "blk", "--name", "b", "--backend", "ram", "--size", "1M",
 		"--direct");
+	REFUSED("--nbd: NBD URI: 'nbd:/x' is neither", "blk", "--name", "b", "--nbd", "nbd:/x");
+	REFUSED("needs ?socket=PATH", "blk", "--name", "b", "--nbd", "nbd+unix:///exp");
+	REFUSED("nbd backend needs --nbd URI", "blk", "--name", "b", "--backend", "nbd");
+	REFUSED("--nbd goes with the nbd backend, not 'file'", "blk", "--name", "b", "--file", "f",
+		"--nbd", "nbd://h/e");
+	REFUSED("--size goes with the file, null or ram backend, not 'nbd'", "blk", "--name", "b",
+		"--nbd", "nbd://h/e", "--size", "1M");
 	REFUSED("--queues '0'", "blk", "--name", "b", "--file", "f", "--queues", "0");
 	REFUSED("--queues '65'", "blk", "--name", "b", "--file", "f", "--queues", "65");
 	REFUSED("--workers '0'", "blk", "--name", "b", "--file", "f", "--workers", "0");

@@ -66,6 +66,49 @@ TEST(missing_file_exits_1)
 	EXPECT_FALSE(path_exists("/dev/vduse/%s", "ksft-cli"));
 }
 
+TEST(unreachable_nbd_server_exits_1)
+{
+	struct outcome o;
+
+	refused(&o, 0, "ksft-cli", "--nbd", "nbd+unix:///exp?socket=/nonexistent/sock", NULL,
+		NULL);
+	EXPECT_EQ(1, o.status);
+	EXPECT_NE(NULL, strstr(o.err, "cannot connect to the NBD server at /nonexistent/sock"))
+		TH_LOG("%s", o.err);
+	EXPECT_FALSE(path_exists("/dev/vduse/%s", "ksft-cli"));
+}
+
+/*
+ * Two workers are two connections, which qemu-nbd's writable export does not
+ * allow: refused after the device was made, and the device goes with it.
+ */
+TEST(nbd_export_for_one_connection_exits_1)
+{
+	char dir[] = "/tmp/uvdpa-cli-nbd-XXXXXX", uri[128], path[64], pid[16] = "";
+	struct outcome o;
+	int fd;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	/* --fork: qemu-nbd returns once it listens. */
+	ASSERT_EQ(0, run("truncate -s 1M %s/disk && qemu-nbd --fork --pid-file=%s/pid -k %s/sock "
+			 "-f raw -x exp %s/disk", dir, dir, dir, dir));
+	snprintf(uri, sizeof(uri), "nbd+unix:///exp?socket=%s/sock", dir);
+	refused(&o, 0, "ksft-cli", "--nbd", uri, "--queues", "2");
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		read_all(fd, pid, sizeof(pid));
+		close(fd);
+		kill(atoi(pid), SIGKILL);
+	}
+	run("rm -rf %s", dir);
+	EXPECT_EQ(1, o.status);
+	EXPECT_NE(NULL, strstr(o.err, "does not allow several connections")) TH_LOG("%s", o.err);
+	/* One line: the reason, not also the errno it became. */
+	EXPECT_EQ(strchr(o.err, '\n'), strrchr(o.err, '\n')) TH_LOG("%s", o.err);
+	EXPECT_FALSE(path_exists("/dev/vduse/%s", "ksft-cli"));
+}
+
 TEST(name_in_use_exits_1)
 {
 	struct outcome o;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/nbd_uri.h"
 #include "daemon/cli.h"
 #include "daemon/dev_type.h"
 #include "util/array_size.h"
@@ -126,6 +127,18 @@ SETTER(size)
 	return 0;
 }
 
+/* Checked here, not at open(): a URI that cannot be one is a usage error (exit 2). */
+SETTER(nbd)
+{
+	struct nbd_uri u;
+	char why[128];
+
+	if (nbd_uri_parse(v, &u, why, sizeof(why)))
+		return cli_fail(err, errlen, "--nbd: %s", why);
+	o->nbd = v;
+	return 0;
+}
+
 SETTER(queues)
 {
 	if (parse_uint(v, 1, 64, &o->queues))
@@ -208,6 +221,7 @@ static const struct cli_option options[] = {
 	OPT("backend", required_argument, "B", "blk", 0, backend),
 	OPT("size", required_argument, "SIZE", "blk", BE_OPT_SIZE, size),
 	OPT("direct", no_argument, NULL, "blk", BE_OPT_DIRECT, direct),
+	OPT("nbd", required_argument, "URI", "blk", BE_OPT_NBD, nbd),
 	OPT("ro", no_argument, NULL, "blk", 0, ro),
 	OPT("queues", required_argument, "N", "blk", 0, queues),
 	OPT("workers", required_argument, "N", "blk", 0, workers),
@@ -325,17 +339,17 @@ int cli_check_backend(const struct cli_opts *o, const struct be_ops *be, char *e
 
 	for (i = 0; i < NR_OPTIONS; i++) {
 		const struct cli_option *opt = &options[i];
+		const struct be_ops *b;
 		char names[128] = "";
-		unsigned int n = 0;
+		unsigned int n = 0, k = 0;
 
 		if (!opt->be_opt || !(o->given & 1ULL << i) || be->takes & opt->be_opt)
 			continue;
-		while (be_nth(be->kind, n))
-			n++;
-		for (j = 0; j < n; j++)
-			if (be_nth(be->kind, j)->takes & opt->be_opt)
-				cli_list_add(names, sizeof(names), j, n, be_nth(be->kind, j)->name,
-					     ", ", " or ");
+		for (j = 0; (b = be_nth(be->kind, j)); j++)
+			n += !!(b->takes & opt->be_opt);
+		for (j = 0; (b = be_nth(be->kind, j)); j++)
+			if (b->takes & opt->be_opt)
+				cli_list_add(names, sizeof(names), k++, n, b->name, ", ", " or ");
 		return cli_fail(err, errlen, "--%s goes with the %s backend, not '%s'", opt->name,
 				names, be->name);
 	}
@@ -345,6 +359,34 @@ int cli_check_backend(const struct cli_opts *o, const struct be_ops *be, char *e
 					options[i].name, options[i].arg ? " " : "",
 					options[i].arg ? options[i].arg : "");
 	return 0;
+}
+
+/* The backend of @kind that alone needs option @opt, or NULL. */
+static const struct be_ops *only_needer(const struct cli_option *opt, enum be_kind kind)
+{
+	const struct be_ops *be, *found = NULL;
+	unsigned int i;
+
+	for (i = 0; (be = be_nth(kind, i)); i++) {
+		if (!(be->needs & opt->be_opt))
+			continue;
+		if (found)
+			return NULL;
+		found = be;
+	}
+	return found;
+}
+
+const struct be_ops *cli_implied_backend(const struct cli_opts *o, enum be_kind kind)
+{
+	const struct be_ops *be;
+	unsigned int i;
+
+	for (i = 0; i < NR_OPTIONS; i++)
+		if (options[i].be_opt && o->given & 1ULL << i &&
+		    (be = only_needer(&options[i], kind)))
+			return be;
+	return NULL;
 }
 
 int cli_finish(struct cli_opts *o, char *err, size_t errlen)

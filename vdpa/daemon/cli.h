@@ -35,8 +35,9 @@ struct cli_net {
 struct cli_opts {
 	const char *type;	/* "blk" or "net" */
 	const char *name;
-	const char *backend;	/* "file", "null", "ram" */
+	const char *backend;	/* "file", "null", "ram", "nbd" */
 	const char *path;
+	const char *nbd;	/* --nbd URI */
 	uint64_t size;		/* bytes; 0: the file's size */
 	bool direct;
 	bool read_only;
@@ -97,6 +98,12 @@ void cli_list_add(char *buf, size_t size, unsigned int i, unsigned int n, const 
  */
 int cli_check_backend(const struct cli_opts *o, const struct be_ops *be, char *err,
 		      size_t errlen);
+/*
+ * The backend of @kind that the options given call for when --backend is
+ * not: the first given that only one backend needs names it (--file: file;
+ * --size names none, null and ram both need it), or NULL.
+ */
+const struct be_ops *cli_implied_backend(const struct cli_opts *o, enum be_kind kind);
 /* The names of the backends of @kind: "file, null or ram". */
 void cli_backend_names(char *buf, size_t size, enum be_kind kind, const char *sep,
 		       const char *last);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* uvdpad blk: a virtio-blk device on a block backend (file, null, ram). */
+/* uvdpad blk: a virtio-blk device on a block backend (file, null, ram, nbd). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +15,17 @@ struct blk_served {
 	struct be be;
 };
 
-/* The block backends that take no file, and so need a size: "null|ram". */
+/* The block backends that need a size, having nothing to take it from: "null|ram". */
 static void fileless_names(char *buf, size_t size)
 {
 	const struct be_ops *be;
 	unsigned int i, k = 0, n = 0;
 
 	for (i = 0; (be = be_nth(BE_BLOCK, i)); i++)
-		n += !(be->takes & BE_OPT_PATH);
+		n += !!(be->needs & BE_OPT_SIZE);
 	buf[0] = '\0';
 	for (i = 0; (be = be_nth(BE_BLOCK, i)); i++)
-		if (!(be->takes & BE_OPT_PATH))
+		if (be->needs & BE_OPT_SIZE)
 			cli_list_add(buf, size, k++, n, be->name, "|", "|");
 }
 
@@ -41,7 +41,8 @@ static void blk_usage(FILE *out)
 	for (i = 0; i < n; i++)
 		cli_list_add(filters, sizeof(filters), i, n, nf_shipped[i], ", ", " or ");
 	fprintf(out,
-		"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --backend %s --size SIZE)\n"
+		"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --nbd URI |\n"
+		"                  --backend %s --size SIZE)\n"
 		"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
 		"                  [--no-umem] [--attach [virtio|vhost] | --reconnect]\n"
 		"                  [--filter NAME | --filter-object FILE [key=value]...] [-v]\n"
@@ -53,7 +54,10 @@ static void blk_usage(FILE *out)
 		"\n"
 		"  --name NAME        VDUSE device name (also the vdpa device name)\n"
 		"  --file PATH        backing file or block device; created sparse when --size is given\n"
-		"  --backend B        the backend (file with --file):\n", fileless);
+		"  --nbd URI          an NBD server's export: nbd://HOST[:PORT][/EXPORT] or\n"
+		"                     nbd+unix:///[EXPORT]?socket=PATH (several --workers need a\n"
+		"                     server that allows several connections)\n"
+		"  --backend B        the backend (file with --file, nbd with --nbd):\n", fileless);
 	for (i = 0; (be = be_nth(BE_BLOCK, i)); i++)
 		fprintf(out, "                       %s: %s\n", be->name, be->help);
 	fprintf(out,
@@ -84,11 +88,12 @@ static int blk_check(struct cli_opts *o, char *err, size_t errlen)
 	char names[128];
 	int ret;
 
-	if (!o->backend)
-		o->backend = o->path ? "file" : NULL;
+	if (!o->backend && (be = cli_implied_backend(o, BE_BLOCK)))
+		o->backend = be->name;
 	if (!o->backend) {
 		fileless_names(names, sizeof(names));
-		return cli_fail(err, errlen, "give --file PATH, or --backend %s with --size", names);
+		return cli_fail(err, errlen, "give --file PATH, --nbd URI, or --backend %s with --size",
+				names);
 	}
 	be = be_find(o->backend);
 	if (!be || be->kind != BE_BLOCK) {
@@ -133,6 +138,7 @@ static int blk_setup(const struct cli_opts *o, struct served *s)
 		.size = o->size,
 		.direct = o->direct,
 		.read_only = o->read_only,
+		.nbd = o->nbd,
 	});
 	if (ret) {
 		log_err("cannot open the %s backend%s%s: %s", o->backend, o->path ? " " : "",

@@ -276,7 +276,8 @@ static int serve_start(struct daemon *d)
 		if (!ret)
 			ret = worker_run(d->workers[i]);
 		if (ret) {
-			log_err("cannot start worker %u: %s", i, strerror(-ret));
+			log_err("cannot start worker %u: %s", i,
+				s->be->why[0] ? s->be->why : strerror(-ret));
 			return ret;
 		}
 		d->started++;
