@@ -154,25 +154,83 @@ TEST_F(ring, many_requests)
 	ASSERT_EQ(100, self->t.dev.stats.writes);
 }
 
-/* A request the model cannot answer still goes back, with nothing written. */
-TEST_F(ring, unanswerable_returned)
+/*
+ * Pop @n segments (header first) as one request and start it: t_run()'s
+ * result. The header asks to read @type at sector 0.
+ */
+static int ring_raw(FIXTURE_DATA(ring) *self, bool indirect, uint32_t type,
+		    const struct drv_seg *s, unsigned int n)
 {
-	struct drv_seg s = { self->d.data_iova + HDR_OFF, 16, false };
-	uint16_t id;
-	uint32_t used = 7;
-	int head;
+	struct virtio_blk_outhdr *h = drv_ptr(&self->d, self->d.data_iova + HDR_OFF);
+	int ret;
 
-	head = drv_add(&self->d, &s, 1, variant->indirect);
-	ASSERT_LE(0, head);
+	h->type = htole32(type);
+	h->ioprio = 0;
+	h->sector = 0;
+	*(uint8_t *)drv_ptr(&self->d, self->d.data_iova + STATUS_OFF) = T_STATUS_UNSET;
+	if (drv_add(&self->d, s, n, indirect) < 0)
+		return -ENOSPC;
 	drv_kick(&self->d);
-	ASSERT_EQ(1, vq_pop(&self->vq, &self->t.req->chain));
-	ASSERT_EQ(0, t_run(&self->t));
-	ASSERT_EQ(0, vq_push(&self->vq, self->t.req->chain.token, 0));
+	ret = vq_pop(&self->vq, &self->t.req->chain);
+	if (ret != 1)
+		return ret < 0 ? ret : -ENODATA;
+	return t_run(&self->t);
+}
+
+/*
+ * Data outside the driver's memory, or running off its end, with a sound
+ * header and status: IOERR, used length 1, the backend never reached, and
+ * the queue goes on.
+ */
+TEST_F(ring, data_outside_memory_answered_ioerr)
+{
+	uint64_t end = DRV_IOVA_BASE + self->d.size;
+	struct drv_seg s[3] = {
+		{ self->d.data_iova + HDR_OFF, 16, false },
+		{ 0x1000, 4096, true },
+		{ self->d.data_iova + STATUS_OFF, 1, true },
+	};
+	uint32_t used;
+	uint16_t id;
+
+	ASSERT_EQ(1, ring_raw(self, variant->indirect, VIRTIO_BLK_T_IN, s, 3));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, ring_status(self));
+	ASSERT_EQ(0, vq_push(&self->vq, self->t.req->chain.token, 1));
+	s[1] = (struct drv_seg){ end - 512, 4096, false };
+	ASSERT_EQ(1, ring_raw(self, variant->indirect, VIRTIO_BLK_T_OUT, s, 3));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, ring_status(self));
+	ASSERT_EQ(0, vq_push(&self->vq, self->t.req->chain.token, 1));
 	vq_publish(&self->vq);
 	ASSERT_EQ(1, drv_get_used(&self->d, &id, &used));
-	ASSERT_EQ(head, id);
-	ASSERT_EQ(0, used);
-	ASSERT_EQ(1, self->t.dev.stats.bad_requests);
+	EXPECT_EQ(1, used);
+	ASSERT_EQ(1, drv_get_used(&self->d, &id, &used));
+	EXPECT_EQ(1, used);
+	EXPECT_EQ(0, self->t.spy.calls);
+	EXPECT_EQ(2, self->t.dev.stats.bad_requests);
+	EXPECT_EQ(0, vq_error(&self->vq));
+	/* The queue serves on. */
+	ASSERT_EQ(4097, ring_req(self, variant->indirect, VIRTIO_BLK_T_IN, 0, 4096, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, ring_status(self));
+}
+
+/*
+ * No status byte the device can write: start() refuses the request, which
+ * is never completed (the worker stops the queue instead).
+ */
+TEST_F(ring, unanswerable_refused)
+{
+	struct drv_seg s[2] = {
+		{ self->d.data_iova + HDR_OFF, 16, false },
+		{ 0x1000, 1, true },
+	};
+
+	ASSERT_EQ(-EPROTO, ring_raw(self, variant->indirect, VIRTIO_BLK_T_FLUSH, s, 1));
+	EXPECT_STREQ("no device-writable status byte", self->t.req->why);
+	ASSERT_EQ(-EPROTO, ring_raw(self, variant->indirect, VIRTIO_BLK_T_FLUSH, s, 2));
+	EXPECT_STREQ("status byte not in memory the device can write", self->t.req->why);
+	EXPECT_EQ(2, self->t.dev.stats.bad_requests);
+	EXPECT_EQ(0, self->t.spy.calls);
+	EXPECT_EQ(2, vq_inflight_count(&self->vq));
 }
 
 TEST_HARNESS_MAIN

@@ -169,6 +169,7 @@ static inline void t_chain(struct t_blk *t, const struct iovec *rd,
 	c->in_num = nwr;
 	c->out_len = 0;
 	c->in_len = 0;
+	c->bad = 0;
 	for (i = 0; i < nrd; i++) {
 		c->iov[i] = rd[i];
 		c->out_len += rd[i].iov_len;
@@ -182,7 +183,8 @@ static inline void t_chain(struct t_blk *t, const struct iovec *rd,
 /*
  * Run the request in the chain as the worker would: start, then one
  * complete() per CQE until it is finished. Returns used_len, or -EPROTO
- * for a CQE of another request, or the ring's error.
+ * for a CQE of another request, or the ring's error, or start()'s error
+ * for a request that cannot be answered.
  */
 static inline int t_run(struct t_blk *t)
 {
@@ -191,6 +193,8 @@ static inline int t_run(struct t_blk *t)
 
 	t->req->used_len = 0xdeadbeef;
 	ret = blk_model.start(&t->dev, t->req, &t->ctx);
+	if (ret < 0)
+		return ret;
 	while (ret == 1) {
 		ret = io_uring_submit_and_wait(&t->ring, 1);
 		if (ret < 0)

@@ -68,16 +68,21 @@ static int val_placed(FIXTURE_DATA(val) *self, uint32_t type, size_t rd_len,
 	return t_run(&self->t);
 }
 
+/* The header is cut short, but the last byte says so: IOERR, used length 1. */
 TEST_F(val, header_too_short)
 {
 	struct iovec rd = { &self->t.hdr, 15 }, wr = { &self->t.status, 1 };
 
 	self->t.status = T_STATUS_UNSET;
 	t_chain(&self->t, &rd, 1, &wr, 1);
-	ASSERT_EQ(0, t_run(&self->t));
-	ASSERT_REFUSED(T_STATUS_UNSET);
+	ASSERT_EQ(1, t_run(&self->t));
+	ASSERT_REFUSED(VIRTIO_BLK_S_IOERR);
 }
 
+/*
+ * No status byte to answer in: the request cannot be completed without the
+ * driver reading a stale status, so start() refuses it (the queue stops).
+ */
 TEST_F(val, no_writable_status)
 {
 	struct iovec rd = { &self->t.hdr, 16 };
@@ -85,8 +90,9 @@ TEST_F(val, no_writable_status)
 	self->t.hdr.type = htole32(VIRTIO_BLK_T_FLUSH);
 	self->t.status = T_STATUS_UNSET;
 	t_chain(&self->t, &rd, 1, NULL, 0);
-	ASSERT_EQ(0, t_run(&self->t));
+	ASSERT_EQ(-EPROTO, t_run(&self->t));
 	ASSERT_REFUSED(T_STATUS_UNSET);
+	EXPECT_STREQ("no device-writable status byte", self->t.req->why);
 }
 
 TEST_F(val, empty_writable_iovec)
@@ -96,8 +102,82 @@ TEST_F(val, empty_writable_iovec)
 	self->t.hdr.type = htole32(VIRTIO_BLK_T_FLUSH);
 	self->t.status = T_STATUS_UNSET;
 	t_chain(&self->t, &rd, 1, &wr, 1);
-	ASSERT_EQ(0, t_run(&self->t));
+	ASSERT_EQ(-EPROTO, t_run(&self->t));
 	ASSERT_REFUSED(T_STATUS_UNSET);
+}
+
+/* A status byte the device cannot reach (the ring engine's NULL piece). */
+TEST_F(val, status_not_in_memory)
+{
+	struct iovec rd = { &self->t.hdr, 16 }, wr = { NULL, 1 };
+
+	self->t.hdr.type = htole32(VIRTIO_BLK_T_FLUSH);
+	t_chain(&self->t, &rd, 1, &wr, 1);
+	self->t.req->chain.bad = -EFAULT;
+	ASSERT_EQ(-EPROTO, t_run(&self->t));
+	ASSERT_EQ(0, self->t.spy.calls);
+	ASSERT_EQ(1, self->t.dev.stats.bad_requests);
+	EXPECT_STREQ("status byte not in memory the device can write", self->t.req->why);
+}
+
+/*
+ * Data the device cannot reach, header and status sound: IOERR (UNSUPP
+ * for an unknown type), nothing moved, whichever side the data is on.
+ */
+static void bad_data(struct __test_metadata *_metadata, FIXTURE_DATA(val) *self,
+		     uint32_t type, bool in, int bad, uint8_t st)
+{
+	struct iovec rd[2] = { { &self->t.hdr, 16 }, { NULL, 4096 } };
+	struct iovec wr[2] = { { NULL, 4096 }, { &self->t.status, 1 } };
+
+	self->t.hdr.type = htole32(type);
+	self->t.hdr.sector = 0;
+	self->t.status = T_STATUS_UNSET;
+	if (in)
+		t_chain(&self->t, rd, 1, wr, 2);
+	else
+		t_chain(&self->t, rd, 2, &wr[1], 1);
+	self->t.req->chain.bad = bad;
+	ASSERT_EQ(1, t_run(&self->t));
+	ASSERT_REFUSED(st);
+}
+
+TEST_F(val, read_into_unmapped_data)
+{
+	bad_data(_metadata, self, VIRTIO_BLK_T_IN, true, -EFAULT, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(val, write_from_unmapped_data)
+{
+	bad_data(_metadata, self, VIRTIO_BLK_T_OUT, false, -EFAULT, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(val, read_into_read_only_data)
+{
+	bad_data(_metadata, self, VIRTIO_BLK_T_IN, true, -EACCES, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(val, more_pieces_than_the_device_keeps)
+{
+	bad_data(_metadata, self, VIRTIO_BLK_T_OUT, false, -ENOBUFS, VIRTIO_BLK_S_IOERR);
+}
+
+TEST_F(val, unknown_type_with_unmapped_data)
+{
+	bad_data(_metadata, self, 0x7777, false, -EFAULT, VIRTIO_BLK_S_UNSUPP);
+}
+
+/* The header itself outside memory, with a good status byte: IOERR. */
+TEST_F(val, header_not_in_memory)
+{
+	struct iovec rd[2] = { { &self->t.hdr, 8 }, { NULL, 8 } };
+	struct iovec wr = { &self->t.status, 1 };
+
+	self->t.status = T_STATUS_UNSET;
+	t_chain(&self->t, rd, 2, &wr, 1);
+	self->t.req->chain.bad = -EFAULT;
+	ASSERT_EQ(1, t_run(&self->t));
+	ASSERT_REFUSED(VIRTIO_BLK_S_IOERR);
 }
 
 TEST_F(val, read_at_capacity)

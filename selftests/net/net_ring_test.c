@@ -89,6 +89,27 @@ static int tx(FIXTURE_DATA(net) *self, const uint8_t *src, size_t total,
 	return 0;
 }
 
+/* Two TX frames outside the driver's memory, whole and in the second descriptor. */
+static int tx_outside_memory(FIXTURE_DATA(net) *self)
+{
+	struct t_queue *q = &self->t.q[NET_TX_QUEUE];
+	struct drv_seg s[2] = { { 0x1000, NET_HDR_LEN + 100, false } };
+
+	make_frame(self->frame, 100, 0, 0, 3);
+	if (drv_add(&q->d, s, 1, false) < 0)
+		return -ENOSPC;
+	s[0] = (struct drv_seg){ t_alloc(q, NET_HDR_LEN), NET_HDR_LEN, false };
+	memcpy(drv_ptr(&q->d, s[0].iova), self->frame, NET_HDR_LEN);
+	s[1] = (struct drv_seg){ DRV_IOVA_BASE + q->d.size - 50, 100, false };
+	if (drv_add(&q->d, s, 2, false) < 0)
+		return -ENOSPC;
+	t_kick(&self->t, NET_TX_QUEUE);
+	while (q->inflight)
+		if (t_step(&self->t) <= 0)
+			return -ETIME;
+	return vq_error(&q->vq);
+}
+
 static ssize_t host_recv(FIXTURE_DATA(net) *self)
 {
 	return recv(self->t.sock[1], self->got, sizeof(self->got), MSG_DONTWAIT);
@@ -165,12 +186,13 @@ TEST_F(net, malformed_tx_chains_dropped_and_counted)
 	/* A header the features do not allow (UDP segmentation). */
 	make_frame(self->frame, 100, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP, 3);
 	ASSERT_EQ(0, tx(self, self->frame, NET_HDR_LEN + 100, NULL, 0, false));
+	ASSERT_EQ(0, tx_outside_memory(self));
 
-	EXPECT_EQ(8, st->tx_malformed);
+	EXPECT_EQ(10, st->tx_malformed);
 	EXPECT_EQ(0, st->tx_frames);
 	EXPECT_EQ(-1, host_recv(self));
 	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_EQ(8, self->t.q[NET_TX_QUEUE].pushed);
+	EXPECT_EQ(10, self->t.q[NET_TX_QUEUE].pushed);
 
 	/* The queue still works: frames up to the MTU and its VLAN tag go. */
 	drain_tx_used(self);
@@ -307,19 +329,23 @@ TEST_F(net, rx_bad_buffers_returned_empty)
 {
 	struct t_queue *q = &self->t.q[NET_RX_QUEUE];
 	struct drv_seg ro = { t_alloc(q, BUF), BUF, false };
+	struct drv_seg outside = { 0x1000, BUF, true };
 	uint8_t *buf;
 
-	/* Device-readable, then too short for a header, then a good one. */
+	/* Device-readable, too short for a header, outside memory, then a good one. */
 	ASSERT_LE(0, drv_add(&q->d, &ro, 1, false));
 	ASSERT_LE(0, t_rx_buffers(&self->t, 1, 8));
+	ASSERT_LE(0, drv_add(&q->d, &outside, 1, false));
 	ASSERT_LE(0, t_rx_buffers(&self->t, 1, BUF));
 	t_kick(&self->t, NET_RX_QUEUE);
-	EXPECT_EQ(2, self->t.dev.stats.rx_bad_buffers);
+	EXPECT_EQ(3, self->t.dev.stats.rx_bad_buffers);
 	ASSERT_EQ(0, host_send(self, 300, 0, 10));
 	ASSERT_EQ(0, rx_wait(self, 1));
 	EXPECT_EQ(0, t_rx_used(&self->t, &buf));
 	EXPECT_EQ(0, t_rx_used(&self->t, &buf));
+	EXPECT_EQ(0, t_rx_used(&self->t, &buf));
 	EXPECT_EQ(NET_HDR_LEN + 300, t_rx_used(&self->t, &buf));
+	EXPECT_EQ(0, vq_error(&q->vq));
 }
 
 TEST(rx_without_mrg_drops_what_does_not_fit)

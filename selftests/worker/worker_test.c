@@ -48,10 +48,19 @@ static void copy_req_init(void *dev, struct dev_req *req)
 	req->chain.max_iov = MAX_IOV;
 }
 
+/*
+ * Nothing writable is a request with no room for an answer; data the device
+ * cannot reach is answered with nothing copied.
+ */
 static int copy_start(void *dev, struct dev_req *req, struct be_ctx *ctx)
 {
-	struct io_uring_sqe *sqe = be_sqe_req(ctx, (uintptr_t)req);
+	struct io_uring_sqe *sqe;
 
+	if (!req->chain.in_len) {
+		req->why = "nothing device-writable";
+		return -EPROTO;
+	}
+	sqe = req->chain.bad ? NULL : be_sqe_req(ctx, (uintptr_t)req);
 	if (!sqe) {
 		req->used_len = 0;
 		return 0;
@@ -358,17 +367,20 @@ TEST_F(worker, queue_enabled_late)
 }
 
 /*
- * A buffer outside the driver's memory: the transport hears of a driver
- * error once, the queue serves nothing more until it is configured and
- * started again (what a reset does).
+ * A readable descriptor after a writable one: the transport hears of a
+ * driver error once, the queue serves nothing more until it is configured
+ * and started again (what a reset does).
  */
 TEST_F(worker, driver_error_stops_the_queue)
 {
-	struct drv_seg bad = { .iova = 0x1000, .len = 16 };
+	struct drv_seg bad[2] = {
+		{ .iova = self->d.data_iova, .len = 16, .write = true },
+		{ .iova = self->d.data_iova, .len = 16 },
+	};
 	struct vq_state st = { 0 };
 	int head;
 
-	ASSERT_LE(0, drv_add(&self->d, &bad, 1, false));
+	ASSERT_LE(0, drv_add(&self->d, bad, 2, false));
 	drv_kick(&self->d);
 	kick(self->w, 0);
 	ASSERT_EQ(1, wait_fd(self->f.error_fd));
@@ -393,6 +405,55 @@ TEST_F(worker, driver_error_stops_the_queue)
 	kick(self->w, 0);
 	ASSERT_EQ(1, wait_fd(self->f.irq_fd));
 	reap(_metadata, &self->d, head, "after reset");
+}
+
+/* Data outside the driver's memory: answered (nothing copied), and the queue goes on. */
+TEST_F(worker, unreachable_data_answered)
+{
+	struct drv_seg bad[2] = {
+		{ .iova = 0x1000, .len = 16 },
+		{ .iova = self->d.data_iova, .len = BUF, .write = true },
+	};
+	uint32_t len[2];
+	uint16_t id[2];
+	int head, bad_head, got = 0;
+
+	bad_head = drv_add(&self->d, bad, 2, false);
+	ASSERT_LE(0, bad_head);
+	head = submit(&self->d, &self->next_data, "behind it");
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	while (got < 2)
+		if (drv_get_used(&self->d, &id[got], &len[got]) == 1)
+			got++;
+		else
+			ASSERT_EQ(1, wait_fd(self->f.irq_fd));
+	EXPECT_EQ(bad_head, id[0]);
+	EXPECT_EQ(0, len[0]);
+	EXPECT_EQ(head, id[1]);
+	EXPECT_EQ(strlen("behind it"), len[1]);
+	EXPECT_EQ(0, self->f.errors[0]);
+}
+
+/*
+ * A request the model cannot answer (start() fails): one driver error, the
+ * request never completed, the queue stopped until the reset.
+ */
+TEST_F(worker, unanswerable_request_stops_the_queue)
+{
+	struct drv_seg ro = { .iova = self->d.data_iova, .len = 16 };
+	uint32_t len;
+	uint16_t id;
+
+	ASSERT_LE(0, drv_add(&self->d, &ro, 1, false));
+	submit(&self->d, &self->next_data, "ignored");
+	drv_kick(&self->d);
+	kick(self->w, 0);
+	ASSERT_EQ(1, wait_fd(self->f.error_fd));
+	worker_stop(self->w);
+	EXPECT_EQ(1, self->f.errors[0]);
+	EXPECT_EQ(0, self->f.irqs[0]);
+	EXPECT_EQ(0, drv_get_used(&self->d, &id, &len));
 }
 
 /* Freed while a queue runs with requests made available: nothing leaks, nothing hangs. */

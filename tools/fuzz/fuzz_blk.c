@@ -120,18 +120,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			c->in_len += len;
 	}
+	/* A piece the device cannot reach, as the ring engine hands one over (never empty). */
+	c->bad = 0;
+	if (sel & 16 && nrd + nwr) {
+		i = next(&in) % (nrd + nwr);
+		if (c->iov[i].iov_len) {
+			c->iov[i].iov_base = NULL;
+			c->bad = -EFAULT;
+		}
+	}
 	memset(buf, 0, sizeof(buf));
 	for (i = 0; i < off && in.left; i++)
 		buf[i] = next(&in);
 	/* The status byte is the chain's last writable byte (5.2.6). */
-	for (i = nrd + nwr; i > nrd && !status; i--)
-		if (c->iov[i - 1].iov_len)
-			status = (uint8_t *)c->iov[i - 1].iov_base + c->iov[i - 1].iov_len - 1;
+	for (i = nrd + nwr; i > nrd && !c->iov[i - 1].iov_len; i--)
+		;
+	if (i > nrd && c->iov[i - 1].iov_base)
+		status = (uint8_t *)c->iov[i - 1].iov_base + c->iov[i - 1].iov_len - 1;
 	if (status)
 		*status = 0xff;
 
 	req->used_len = 0xdeadbeef;
 	ret = blk_model.start(&dev, req, NULL);
+	/* Refused only without a status byte to answer in; bad data moves nothing. */
+	if (ret < 0 && (status || !req->why))
+		abort();
+	if (c->bad && ret > 0)
+		abort();
+	if (ret < 0) {
+		free(req);
+		return 0;
+	}
 	while (ret == 1) {
 		if (!kern.queued || ++n > MAX_COMPLETIONS)
 			abort();

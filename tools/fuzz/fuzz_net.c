@@ -101,6 +101,14 @@ static void make_chain(struct pool *p, int i, bool rx)
 		else
 			c->in_len += len;
 	}
+	/* Now and then a piece the device cannot reach, as the ring engine makes one (never empty). */
+	c->bad = 0;
+	k = (sel & 0x18) == 0x18 ? next(fz.in) % (nrd + nwr) : 0;
+	if ((sel & 0x18) == 0x18 && c->iov[k].iov_len) {
+		c->iov[k].iov_base = NULL;
+		p->orig[i][k].iov_base = NULL;
+		c->bad = -EFAULT;
+	}
 	for (k = 0; k < off && fz.in->left; k++)
 		p->mem[i * REGION + k] = next(fz.in);
 }

@@ -46,6 +46,12 @@ static void check_chain(const struct vq_chain *c, uint8_t *rw, uint8_t *ro,
 
 		if (!v->iov_len)
 			abort();
+		/* A piece the device cannot reach: only in a chain marked bad. */
+		if (!v->iov_base) {
+			if (!c->bad)
+				abort();
+			continue;
+		}
 		if (!inside(v, rw, RW_SIZE) &&
 		    !(!w && inside(v, ro, SMALL_SIZE)) &&
 		    !(w && inside(v, wo, SMALL_SIZE)))

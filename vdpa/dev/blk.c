@@ -50,7 +50,8 @@ static void blk_count(uint64_t *counter)
 
 /*
  * The status byte is the last device-writable byte (5.2.6), alone in its
- * descriptor or at the end of the data's. Cut it off the writable iovecs.
+ * descriptor or at the end of the data's. Cut it off the writable iovecs;
+ * NULL when there is none, or it is not in memory the device can reach.
  */
 static uint8_t *blk_take_status(struct iovec *wr, unsigned int *wr_cnt)
 {
@@ -58,7 +59,7 @@ static uint8_t *blk_take_status(struct iovec *wr, unsigned int *wr_cnt)
 
 	while (i && !wr[i - 1].iov_len)
 		i--;
-	if (!i)
+	if (!i || !wr[i - 1].iov_base)
 		return NULL;
 	wr[i - 1].iov_len--;
 	*wr_cnt = wr[i - 1].iov_len ? i : i - 1;
@@ -192,6 +193,21 @@ static int blk_dwz(struct blk_dev *dev, struct blk_req *req,
 	return blk_run(dev, req, ctx);
 }
 
+/* The request types the model serves (5.2.6); any other is UNSUPP. */
+static bool blk_known(uint32_t type)
+{
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+	case VIRTIO_BLK_T_FLUSH:
+	case VIRTIO_BLK_T_GET_ID:
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return true;
+	}
+	return false;
+}
+
 static int blk_start(void *opaque, struct dev_req *dreq, struct be_ctx *ctx)
 {
 	struct blk_dev *dev = opaque;
@@ -209,15 +225,29 @@ static int blk_start(void *opaque, struct dev_req *dreq, struct be_ctx *ctx)
 	req->nseg = 1;
 	req->to_driver = false;
 	req->status = blk_take_status(wr, &wr_cnt);
-	/* Nowhere to say what went wrong: hand the buffer back untouched. */
-	if (!req->status || c->out_len < sizeof(hdr)) {
+	/*
+	 * Nowhere to say what went wrong: handing the chain back would have the
+	 * driver read a stale status as the answer, so the queue stops instead.
+	 */
+	if (!req->status) {
 		blk_count(&dev->stats.bad_requests);
-		return 0;
+		dreq->why = c->in_len ? "status byte not in memory the device can write" :
+			    "no device-writable status byte";
+		return -EPROTO;
 	}
+	/*
+	 * The header is among the first 17 iovecs, as it has 16 bytes: pieces
+	 * beyond max_iov are lost from the middle of the chain only.
+	 */
+	if (c->out_len < sizeof(hdr) || !iov_mapped(rd, rd_cnt, sizeof(hdr)))
+		return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 	iov_take(&rd, &rd_cnt, &hdr, sizeof(hdr));
 	rd_len = c->out_len - sizeof(hdr);
 	wr_len = c->in_len - 1;
 	sector = le64toh(hdr.sector);
+	if (c->bad)
+		return blk_reject(dev, req, blk_known(le32toh(hdr.type)) ?
+				  VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_UNSUPP);
 
 	switch (le32toh(hdr.type)) {
 	case VIRTIO_BLK_T_IN:

@@ -128,7 +128,7 @@ static int net_tx_start(struct net_dev *dev, struct net_req *req, struct be_ctx 
 	int ret;
 
 	req->dreq.used_len = 0;
-	if (c->in_num || c->out_len < NET_HDR_LEN + NET_ETH_HLEN)
+	if (c->bad || c->in_num || c->out_len < NET_HDR_LEN + NET_ETH_HLEN)
 		return net_tx_malformed(dev);
 	frame = c->out_len - NET_HDR_LEN;
 	iov_to_buf(iov, cnt, 0, &req->hdr, NET_HDR_LEN);
@@ -187,7 +187,7 @@ static void net_rx_arm(struct net_dev *dev, struct be_ctx *ctx)
 		if (rx->stopping || rx->q->pop(rx->q, &dreq) <= 0)
 			return;
 		/* Device-writable only, with room for the header (5.1.6.3.1). */
-		if (dreq->chain.out_num || dreq->chain.in_len < NET_HDR_LEN) {
+		if (dreq->chain.bad || dreq->chain.out_num || dreq->chain.in_len < NET_HDR_LEN) {
 			dev->stats.rx_bad_buffers++;
 			net_rx_give_back(rx, (struct net_req *)dreq);
 			continue;
@@ -242,7 +242,7 @@ static void net_rx_fill(struct net_dev *dev, struct be_ctx *ctx)
 		if (ret <= 0)
 			return;
 		c = &dreq->chain;
-		if (c->out_num || !c->in_len) {
+		if (c->bad || c->out_num || !c->in_len) {
 			dev->stats.rx_bad_buffers++;
 			net_rx_give_back(rx, (struct net_req *)dreq);
 			continue;

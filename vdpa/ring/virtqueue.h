@@ -39,6 +39,13 @@ struct vq_config {
  * in_num) with what it writes, ready for readv/writev/io_uring. A
  * descriptor spanning two mappings yields two iovecs, so max_iov should
  * leave room beyond the longest chain the device accepts.
+ *
+ * A chain whose structure is sound but whose data the device cannot reach
+ * is still popped, so that the device can answer it (an error status, a
+ * dropped frame) and the queue goes on: bad says why, and the pieces that
+ * could not be translated keep their place with iov_base NULL. Pieces
+ * beyond max_iov are not kept, except that the last iovec always holds the
+ * chain's last piece, where a status byte lives (5.2.6).
  */
 struct vq_chain {
 	struct iovec *iov;
@@ -47,6 +54,12 @@ struct vq_chain {
 	unsigned int in_num;
 	uint64_t out_len;
 	uint64_t in_len;
+	/*
+	 * 0, or the first data fault: -EFAULT for a piece not mapped, -EACCES
+	 * for one mapped without the access the device needs, -ENOBUFS for
+	 * more pieces than max_iov.
+	 */
+	int bad;
 	/* Opaque: give it back to vq_push(). */
 	uint32_t token;
 	/* Head descriptor index (split) or buffer ID (packed). */

@@ -14,7 +14,6 @@ static const char *const at_desc[VQ_FAULT_KINDS] = {
 	[VQ_FAULT_TOO_LONG] = "%s: chain longer than %u descriptors",
 	[VQ_FAULT_NEXT] = "%s: next %u outside the table (size %u)",
 	[VQ_FAULT_READ_AFTER_WRITE] = "%s: readable after writable",
-	[VQ_FAULT_IOV] = "%s: chain needs more than the device's %u iovecs",
 	[VQ_FAULT_INDIRECT_FEATURE] = "%s: INDIRECT without VIRTIO_RING_F_INDIRECT_DESC",
 	[VQ_FAULT_INDIRECT_NEXT] = "%s: INDIRECT together with NEXT",
 	[VQ_FAULT_INDIRECT_MIXED] = "%s: INDIRECT after direct descriptors of the same chain",
@@ -24,7 +23,6 @@ static const char *const at_desc[VQ_FAULT_KINDS] = {
 
 /* Faults at memory: where, the address and length, then what is wrong with it. */
 static const char *const at_mem[VQ_FAULT_KINDS] = {
-	[VQ_FAULT_BUFFER] = "%s: buffer %#llx+%u %s",
 	[VQ_FAULT_INDIRECT_MAP] = "%s: indirect table %#llx+%u %s",
 	[VQ_FAULT_RING_MAP] = "%s %#llx+%u %s",
 };
@@ -50,7 +48,7 @@ static const char *access_words(const struct vq_fault_info *f)
 {
 	if (f->err == -EACCES)
 		return "mapped without the access the device needs";
-	/* A ring must be mapped in one piece; a buffer may cross mappings. */
+	/* A ring must be mapped in one piece; an indirect table is refused whole. */
 	return f->kind == VQ_FAULT_RING_MAP ? "not mapped in one piece" : "not mapped";
 }
 

@@ -98,8 +98,6 @@ enum vq_fault_kind {
 	VQ_FAULT_TOO_LONG,		/* value: most descriptors allowed */
 	VQ_FAULT_NEXT,			/* value: next, limit: table size */
 	VQ_FAULT_READ_AFTER_WRITE,
-	VQ_FAULT_BUFFER,		/* addr, value: len */
-	VQ_FAULT_IOV,			/* value: max_iov */
 	VQ_FAULT_INDIRECT_FEATURE,
 	VQ_FAULT_INDIRECT_NEXT,
 	VQ_FAULT_INDIRECT_MIXED,
@@ -142,12 +140,30 @@ static inline int vq_fault_at(struct vq *vq, int err, uint16_t desc,
 }
 
 /*
- * Append the buffer [addr, addr + len) to @c, one iovec per contiguous host
- * piece the translator returns. A fault names the piece that failed; the
- * caller adds where it is.
+ * The piece of @c an iovec for the next piece goes to: a new one while
+ * there is room, else the last, which the chain's last piece must end up in.
  */
-static inline int vq_chain_add(struct vq *vq, struct vq_chain *c,
-			       uint64_t addr, uint32_t len, bool write)
+static inline struct iovec *vq_chain_slot(struct vq_chain *c)
+{
+	if (c->out_num + c->in_num == c->max_iov) {
+		if (!c->bad)
+			c->bad = -ENOBUFS;
+		if (c->in_num)
+			c->in_num--;
+		else
+			c->out_num--;
+	}
+	return &c->iov[c->out_num + c->in_num];
+}
+
+/*
+ * Append the buffer [addr, addr + len) to @c, one iovec per contiguous host
+ * piece the translator returns. What cannot be translated is a fault of
+ * the data, not of the ring: the rest of the buffer becomes one iovec with
+ * iov_base NULL, and c->bad says why.
+ */
+static inline void vq_chain_add(struct vq *vq, struct vq_chain *c,
+				uint64_t addr, uint32_t len, bool write)
 {
 	unsigned int access = write ? IOVA_WRITE : IOVA_READ;
 
@@ -156,24 +172,24 @@ static inline int vq_chain_add(struct vq *vq, struct vq_chain *c,
 	else
 		c->out_len += len;
 	while (len) {
-		unsigned int n = c->out_num + c->in_num;
+		struct iovec *v = vq_chain_slot(c);
 		uint64_t mapped;
 		void *hva;
 		int err;
 
-		if (n == c->max_iov)
-			return vq_fault(vq, -ENOBUFS, VQ_FAULT_IOV, 0, -1,
-					c->max_iov, 0, 0);
 		err = vq->xlate.translate(vq->xlate.ctx, addr, len, access,
 					  &hva, &mapped);
 		if (!err && (!mapped || mapped > len))
 			err = -EFAULT;
 		/* Cold: the walk keeps its registers (ringbench: 2-5 fewer instructions a chain). */
-		if (__builtin_expect(err, 0))
-			return vq_fault(vq, err, VQ_FAULT_BUFFER, 0, -1, len, 0,
-					addr);
-		c->iov[n].iov_base = hva;
-		c->iov[n].iov_len = mapped;
+		if (__builtin_expect(err, 0)) {
+			if (!c->bad)
+				c->bad = err;
+			hva = NULL;
+			mapped = len;
+		}
+		v->iov_base = hva;
+		v->iov_len = mapped;
 		if (write)
 			c->in_num++;
 		else
@@ -181,7 +197,6 @@ static inline int vq_chain_add(struct vq *vq, struct vq_chain *c,
 		addr += mapped;
 		len -= mapped;
 	}
-	return 0;
 }
 
 /*
@@ -200,7 +215,8 @@ static inline int vq_desc_add(struct vq *vq, struct vq_chain *c,
 	else if (*writing)
 		return vq_fault(vq, -EILSEQ, VQ_FAULT_READ_AFTER_WRITE, 0, -1,
 				0, 0, 0);
-	return vq_chain_add(vq, c, d->addr, d->len, *writing);
+	vq_chain_add(vq, c, d->addr, d->len, *writing);
+	return 0;
 }
 
 /* Map a whole area (ring or indirect table) that must be contiguous. */

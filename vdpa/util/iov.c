@@ -62,3 +62,15 @@ size_t iov_from_buf(const struct iovec *iov, unsigned int cnt, size_t off, const
 	/* Only the iovecs are written to. */
 	return iov_copy(iov, cnt, off, (uint8_t *)buf, len, true);
 }
+
+bool iov_mapped(const struct iovec *iov, unsigned int cnt, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < cnt && len; i++) {
+		if (!iov[i].iov_base && iov[i].iov_len)
+			return false;
+		len -= iov[i].iov_len < len ? iov[i].iov_len : len;
+	}
+	return !len;
+}

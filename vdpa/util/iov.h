@@ -6,6 +6,7 @@
 #ifndef UVDPA_IOV_H
 #define UVDPA_IOV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/uio.h>
 
@@ -23,5 +24,11 @@ size_t iov_to_buf(const struct iovec *iov, unsigned int cnt, size_t off, void *b
 		  size_t len);
 size_t iov_from_buf(const struct iovec *iov, unsigned int cnt, size_t off, const void *buf,
 		    size_t len);
+
+/*
+ * Whether the first @len bytes of the iovecs are there and in memory: an
+ * iovec with iov_base NULL stands for a piece the device cannot reach.
+ */
+bool iov_mapped(const struct iovec *iov, unsigned int cnt, size_t len);
 
 #endif

@@ -32,6 +32,8 @@ struct dev_req {
 	uint32_t used_len;
 	/* The worker's queue that popped it; the model leaves it alone. */
 	void *owner;
+	/* What the driver got wrong, for the log line, when start() fails. */
+	const char *why;
 };
 
 /*
@@ -57,7 +59,10 @@ struct dev_model {
 	 * Start @req, just popped. Return 1 when I/O is queued through @ctx
 	 * (with the request handle (uintptr_t)req), or 0 when the request is
 	 * finished (used_len set; a malformed request is finished with an
-	 * error status where it has room for one). Never fails otherwise.
+	 * error status where it has room for one). A negative errno, with
+	 * req->why set, for a request that has no room for an answer: the
+	 * worker stops the queue until the driver resets the device, and the
+	 * request is never completed.
 	 */
 	int (*start)(void *dev, struct dev_req *req, struct be_ctx *ctx);
 	/*

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <linux/virtio_config.h>
 
 #include "util/efd.h"
 #include "util/log.h"
@@ -91,15 +92,22 @@ struct be_ctx *worker_be_ctx(struct worker *w)
 }
 
 /* A guest may break its rings at will: one line per device until its reset. */
-static void driver_error(struct wq *q, const char *what, int err)
+static void driver_error(struct wq *q, const char *what, const char *why)
 {
 	const struct worker_transport *tp = &q->w->tp;
-	char why[160];
 
 	if (tp->ops && tp->ops->driver_error && !tp->ops->driver_error(tp->ctx, q->index))
 		return;
 	log_err("queue %u: %s: %s; stopped until the driver resets the device", q->index,
-		what, vq_strerror(&q->vq, err, why, sizeof(why)));
+		what, why);
+}
+
+/* A call on the ring failed with @err: the field the driver got wrong. */
+static void ring_error(struct wq *q, const char *what, int err)
+{
+	char why[160];
+
+	driver_error(q, what, vq_strerror(&q->vq, err, why, sizeof(why)));
 }
 
 static void finish(struct wq *q, struct dev_req *req)
@@ -109,7 +117,7 @@ static void finish(struct wq *q, struct dev_req *req)
 	if (!ret && q->log)
 		q->done[q->nr_done++] = req->chain.id;
 	if (ret && !q->broken) {
-		driver_error(q, "cannot return a used buffer", ret);
+		ring_error(q, "cannot return a used buffer", ret);
 		q->broken = true;
 	}
 	q->free[q->nr_free++] = req;
@@ -150,7 +158,7 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 	ret = vq_pop(&q->vq, &req->chain);
 	if (ret < 0) {
 		/* A hostile or broken driver: never abort, wait for the reset. */
-		driver_error(q, "bad ring from the driver", ret);
+		ring_error(q, "bad ring from the driver", ret);
 		q->broken = true;
 	}
 	if (ret <= 0)
@@ -173,6 +181,29 @@ static void wq_push(struct dev_queue *dq, struct dev_req *req)
 	finish((struct wq *)dq, req);
 }
 
+/* Start @req: finished at once, under way, or unanswerable, which stops the queue. */
+static void start_req(struct wq *q, struct dev_req *req)
+{
+	struct worker *w = q->w;
+	bool packed = q->cfg.features & 1ULL << VIRTIO_F_RING_PACKED;
+	char what[48];
+	int ret;
+
+	ret = w->model->start(w->dev, req, &w->be_ctx);
+	if (!ret)
+		finish(q, req);
+	if (ret >= 0)
+		return;
+	snprintf(what, sizeof(what), "%s %u", packed ? "buffer ID" : "descriptor",
+		 req->chain.id);
+	if (!q->broken)
+		driver_error(q, what, req->why);
+	q->broken = true;
+	/* Its slot is free again; the chain stays in flight until the reset. */
+	q->free[q->nr_free++] = req;
+	q->inflight--;
+}
+
 /*
  * Pop and start what the driver made available: the number of requests
  * popped (0 for a queue the model serves itself).
@@ -189,8 +220,7 @@ static unsigned int process(struct wq *q)
 		return 0;
 	while (wq_pop(&q->dq, &req) > 0) {
 		popped++;
-		if (w->model->start(w->dev, req, &w->be_ctx) == 0)
-			finish(q, req);
+		start_req(q, req);
 	}
 	return popped;
 }
@@ -201,10 +231,10 @@ static unsigned int process(struct wq *q)
  */
 static int resubmit(struct wq *q)
 {
-	struct worker *w = q->w;
 	int id, ret;
 
-	for (id = vq_log_next(q->log, 0); id >= 0 && q->nr_free; id = vq_log_next(q->log, id + 1)) {
+	for (id = vq_log_next(q->log, 0); id >= 0 && q->nr_free && !q->broken;
+	     id = vq_log_next(q->log, id + 1)) {
 		struct dev_req *req = q->free[q->nr_free - 1];
 
 		ret = vq_pop_id(&q->vq, id, &req->chain);
@@ -213,8 +243,7 @@ static int resubmit(struct wq *q)
 		q->nr_free--;
 		q->inflight++;
 		req->owner = q;
-		if (w->model->start(w->dev, req, &w->be_ctx) == 0)
-			finish(q, req);
+		start_req(q, req);
 	}
 	return 0;
 }
@@ -389,7 +418,7 @@ static void command(struct worker *w)
 				log_err("queue %u: cannot start: %s", q->index, strerror(-ret));
 			else if (ret)
 				/* A ring the driver left unmapped or misplaced. */
-				driver_error(q, "cannot map its rings", ret);
+				ring_error(q, "cannot map its rings", ret);
 			if (ret)
 				continue;
 			if (w->model->queue_start)
