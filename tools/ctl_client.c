@@ -239,24 +239,36 @@ static void print_table(const char *body, const char *end, FILE *out)
 	}
 }
 
+/* Queue lines (vq=N ...), then the model's line (dev=TYPE ...), each a table of its own. */
 static void print_stats(const struct ctl_request *r, const char *body, size_t len, FILE *out)
 {
-	const char *p = body, *end = body + len, *nl;
+	const char *p = body, *end = body + len, *model = body, *nl;
 
+	while (model < end && !strncmp(model, "vq=", 3))
+		model = (const char *)memchr(model, '\n', end - model) + 1;
 	if (!r->json) {
-		print_table(body, end, out);
+		print_table(body, model, out);
+		if (model < end)
+			print_table(model, end, out);
 		return;
 	}
 	fprintf(out, "{\"device\": ");
 	json_string(out, r->device, strlen(r->device));
 	fprintf(out, ", \"queues\": [");
-	for (; p < end; p = nl + 1) {
+	for (; p < model; p = nl + 1) {
 		nl = memchr(p, '\n', end - p);
 		fprintf(out, "%s{", p == body ? "" : ", ");
 		json_members(out, p, nl - p);
 		fputc('}', out);
 	}
-	fprintf(out, "]}\n");
+	fprintf(out, "]");
+	if (model < end) {
+		nl = memchr(model, '\n', end - model);
+		fprintf(out, ", \"model\": {");
+		json_members(out, model, nl - model);
+		fputc('}', out);
+	}
+	fprintf(out, "}\n");
 }
 
 static void print_filter(const struct ctl_request *r, const char *body, size_t len, FILE *out)

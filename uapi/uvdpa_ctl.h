@@ -22,7 +22,11 @@
  *	stats				per queue: vq=N, then the counters of
  *					struct uvdpa_nf_stats by their names,
  *					irqs_per_completion, mean_batch and
- *					filter_ns_per_completion
+ *					filter_ns_per_completion; then one
+ *					line dev=TYPE and the device model's
+ *					counters (blk: requests by type,
+ *					io_errors, bad_requests; net: frames,
+ *					bytes, drops by cause)
  *	upgrade				state=PATH; then, as on SIGUSR2, the
  *					daemon finishes the requests in flight,
  *					saves its state in PATH and exits, for a

@@ -161,6 +161,27 @@ TEST(stats_as_text_and_json)
 		     "{\"vq\": 1, \"kicks\": 7, \"irqs\": 12345, \"mean_batch\": 3.00}]}\n", out);
 }
 
+/* The model's counters follow the queues: a table of their own, "model" in JSON. */
+TEST(stats_with_the_model_line)
+{
+	static const char reply[] = "vq=0 kicks=10\n"
+				    "dev=net rx_frames=5 rx_dropped=1\n"
+				    "ok\n";
+	struct ctl_request r = { .kind = CTL_STATS, .device = "net0" };
+	char out[1024], err[256];
+
+	ASSERT_EQ(0, format(&r, reply, out, sizeof(out), err, sizeof(err)));
+	EXPECT_STREQ("vq kicks\n"
+		     " 0    10\n"
+		     "dev rx_frames rx_dropped\n"
+		     "net         5          1\n", out);
+	r.json = true;
+	ASSERT_EQ(0, format(&r, reply, out, sizeof(out), err, sizeof(err)));
+	EXPECT_STREQ("{\"device\": \"net0\", \"queues\": [{\"vq\": 0, \"kicks\": 10}], "
+		     "\"model\": {\"dev\": \"net\", \"rx_frames\": 5, \"rx_dropped\": 1}}\n",
+		     out);
+}
+
 TEST(filter_as_text_and_json)
 {
 	static const char reply[] = "name=coalesce\nmax_frames=16\nmax_usecs=100\nok\n";

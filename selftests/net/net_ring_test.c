@@ -202,10 +202,14 @@ TEST_F(net, malformed_tx_chains_dropped_and_counted)
 	EXPECT_EQ(1, st->tx_frames);
 }
 
-/* The host sends @len bytes of frame after a header with @flags: 0 or -1. */
+/*
+ * The host sends @len bytes of frame after a header with @flags: 0 or -1.
+ * A frame over the MTU goes as TCPv4 GSO, as a tap with TSO hands one over.
+ */
 static int host_send(FIXTURE_DATA(net) *self, size_t len, uint8_t flags, unsigned int seed)
 {
-	make_frame(self->frame, len, flags, 0, seed);
+	make_frame(self->frame, len, flags,
+		   len > MTU + 18 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE, seed);
 	return send(self->t.sock[1], self->frame, NET_HDR_LEN + len, 0) ==
 	       (ssize_t)(NET_HDR_LEN + len) ? 0 : -1;
 }
@@ -325,6 +329,27 @@ TEST_F(net, rx_frame_too_large_for_the_ring_dropped)
 	EXPECT_TRUE(self->t.dev.rx.reading);
 }
 
+/* 5.1.6.3: a frame over the MTU without GSO never reaches the driver. */
+TEST_F(net, rx_frame_over_the_mtu_dropped)
+{
+	uint8_t *buf;
+
+	ASSERT_LE(0, t_rx_buffers(&self->t, 2, BUF));
+	t_kick(&self->t, NET_RX_QUEUE);
+	make_frame(self->frame, MTU + 19, 0, VIRTIO_NET_HDR_GSO_NONE, 12);
+	ASSERT_EQ(NET_HDR_LEN + MTU + 19, send(self->t.sock[1], self->frame,
+					       NET_HDR_LEN + MTU + 19, 0));
+	ASSERT_EQ(1, t_step(&self->t));
+	EXPECT_EQ(1, self->t.dev.stats.rx_dropped);
+	EXPECT_EQ(0, self->t.dev.stats.rx_frames);
+	EXPECT_EQ(-1, t_rx_used(&self->t, &buf));
+	/* Up to the MTU with a VLAN tag passes, into the same buffer. */
+	ASSERT_EQ(0, host_send(self, MTU + 18, 0, 13));
+	ASSERT_EQ(0, rx_wait(self, 1));
+	EXPECT_EQ(NET_HDR_LEN + MTU + 18, t_rx_used(&self->t, &buf));
+	EXPECT_EQ(1, self->t.dev.stats.rx_frames);
+}
+
 TEST_F(net, rx_bad_buffers_returned_empty)
 {
 	struct t_queue *q = &self->t.q[NET_RX_QUEUE];
@@ -356,6 +381,8 @@ TEST(rx_without_mrg_drops_what_does_not_fit)
 	ASSERT_EQ(0, t_open(&t, T_FEATURES & ~(1ULL << VIRTIO_NET_F_MRG_RXBUF), QSIZE, MTU));
 	ASSERT_LE(0, t_rx_buffers(&t, 2, BUF));
 	t_kick(&t, NET_RX_QUEUE);
+	/* GSO: what is too long for one buffer, not for the MTU. */
+	((struct virtio_net_hdr_mrg_rxbuf *)frame)->hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	ASSERT_EQ(sizeof(frame), send(t.sock[1], frame, sizeof(frame), 0));
 	ASSERT_EQ(1, t_step(&t));
 	EXPECT_EQ(1, t.dev.stats.rx_dropped);

@@ -166,4 +166,33 @@ static inline long long ctl_queue_stat(const char *name, unsigned int vq, const 
 	return -1;
 }
 
+/*
+ * One counter of the device model from "uvdpactl stats NAME": after the
+ * queues' table, a header line starting "dev" and a line of values.
+ * Returns the counter, or -1.
+ */
+static inline long long ctl_model_stat(const char *name, const char *field)
+{
+	char out[8192], *line, *save = NULL, *word, *wsave;
+	int col = -1, i;
+
+	if (uvdpactl(out, sizeof(out), "stats %s", name))
+		return -1;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		word = strtok_r(line, " ", &wsave);
+		if (word && !strcmp(word, "dev"))
+			break;
+	}
+	for (i = 1, word = line ? strtok_r(NULL, " ", &wsave) : NULL; word;
+	     i++, word = strtok_r(NULL, " ", &wsave))
+		if (!strcmp(word, field))
+			col = i;
+	line = col < 0 ? NULL : strtok_r(NULL, "\n", &save);
+	if (!line)
+		return -1;
+	for (i = 0, word = strtok_r(line, " ", &wsave); word && i < col; i++)
+		word = strtok_r(NULL, " ", &wsave);
+	return word ? atoll(word) : -1;
+}
+
 #endif

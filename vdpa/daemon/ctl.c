@@ -138,6 +138,8 @@ static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char
 				per(s.completions, s.batches), per(s.filter_ns, s.completions));
 		}
 	}
+	if (dev->model_stats)
+		dev->model_stats(dev->served, out);
 	return 0;
 }
 

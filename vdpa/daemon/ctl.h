@@ -9,13 +9,19 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "policy/nf.h"
 #include "worker/worker.h"
 
+struct served;
+
 /* What the commands act on: one device and the workers serving it. */
 struct ctl_dev {
 	const char *name;
+	/* The model's counters, after the queues' in stats (NULL: none). */
+	void (*model_stats)(const struct served *s, FILE *out);
+	const struct served *served;
 	struct worker **workers;
 	unsigned int nr_workers;
 	unsigned int nr_queues;

@@ -25,3 +25,16 @@ const struct dev_type *dev_type_find(const char *name)
 			return t;
 	return NULL;
 }
+
+void dev_type_print_stats(FILE *out, const char *type, const void *stats,
+			  const struct dev_stat_field *fields, unsigned int nr)
+{
+	unsigned int i;
+
+	fprintf(out, "dev=%s", type);
+	for (i = 0; i < nr; i++)
+		fprintf(out, " %s=%llu", fields[i].name, (unsigned long long)
+			__atomic_load_n((const uint64_t *)((const char *)stats +
+							   fields[i].offset), __ATOMIC_RELAXED));
+	fputc('\n', out);
+}

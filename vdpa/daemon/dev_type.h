@@ -53,7 +53,21 @@ struct dev_type {
 	void (*stopped)(struct served *s);
 	/* After the VDUSE device: undo setup(). */
 	void (*teardown)(struct served *s);
+	/*
+	 * The model's counters as one "dev=TYPE key=value..." line, while the
+	 * workers count: for uvdpactl stats, and the log at the end.
+	 */
+	void (*stats)(const struct served *s, FILE *out);
 };
+
+/* A counter of a model's stats struct, for dev_type_print_stats(). */
+struct dev_stat_field {
+	const char *name;
+	size_t offset;	/* of a uint64_t the workers add to atomically */
+};
+
+void dev_type_print_stats(FILE *out, const char *type, const void *stats,
+			  const struct dev_stat_field *fields, unsigned int nr);
 
 extern const struct dev_type dev_type_blk;
 extern const struct dev_type dev_type_net;

@@ -8,6 +8,7 @@
 #include "daemon/dev_type.h"
 #include "dev/blk.h"
 #include "policy/nf.h"
+#include "util/array_size.h"
 #include "util/log.h"
 
 struct blk_served {
@@ -171,18 +172,17 @@ static int blk_setup(const struct cli_opts *o, struct served *s)
 	return 0;
 }
 
-/* After the detach: removing the disk flushes it. */
-static void blk_stopped(struct served *s)
+static void blk_stats(const struct served *s, FILE *out)
 {
+	static const struct dev_stat_field fields[] = {
+#define FIELD(f) { #f, offsetof(struct blk_stats, f) }
+		FIELD(reads), FIELD(writes), FIELD(flushes), FIELD(discards),
+		FIELD(write_zeroes), FIELD(get_ids), FIELD(io_errors), FIELD(bad_requests),
+#undef FIELD
+	};
 	const struct blk_served *b = s->priv;
-	const struct blk_stats *st = &b->blk.stats;
 
-	log_debug("blk: reads %llu writes %llu flushes %llu discards %llu write_zeroes %llu "
-		  "get_ids %llu io_errors %llu bad_requests %llu",
-		  (unsigned long long)st->reads, (unsigned long long)st->writes,
-		  (unsigned long long)st->flushes, (unsigned long long)st->discards,
-		  (unsigned long long)st->write_zeroes, (unsigned long long)st->get_ids,
-		  (unsigned long long)st->io_errors, (unsigned long long)st->bad_requests);
+	dev_type_print_stats(out, "blk", &b->blk.stats, fields, ARRAY_SIZE(fields));
 }
 
 static void blk_teardown(struct served *s)
@@ -198,6 +198,6 @@ const struct dev_type dev_type_blk = {
 	.usage = blk_usage,
 	.check = blk_check,
 	.setup = blk_setup,
-	.stopped = blk_stopped,
 	.teardown = blk_teardown,
+	.stats = blk_stats,
 };

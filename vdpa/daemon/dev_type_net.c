@@ -9,6 +9,7 @@
 #include "backend/be_tap.h"
 #include "daemon/dev_type.h"
 #include "dev/net.h"
+#include "util/array_size.h"
 #include "util/log.h"
 
 struct net_served {
@@ -177,17 +178,23 @@ static int net_running(struct served *s, struct vduse_dev *dev)
 static void net_stopped(struct served *s)
 {
 	struct net_served *n = s->priv;
-	const struct net_stats *st = &n->net.stats;
 
 	/* No config change after this: the VDUSE device goes next. */
 	be_tap_unwatch(n->tap);
-	log_debug("net: tx_frames %llu tx_bytes %llu tx_malformed %llu tx_errors %llu "
-		  "rx_frames %llu rx_bytes %llu rx_dropped %llu rx_bad_buffers %llu rx_errors %llu",
-		  (unsigned long long)st->tx_frames, (unsigned long long)st->tx_bytes,
-		  (unsigned long long)st->tx_malformed, (unsigned long long)st->tx_errors,
-		  (unsigned long long)st->rx_frames, (unsigned long long)st->rx_bytes,
-		  (unsigned long long)st->rx_dropped, (unsigned long long)st->rx_bad_buffers,
-		  (unsigned long long)st->rx_errors);
+}
+
+static void net_stats(const struct served *s, FILE *out)
+{
+	static const struct dev_stat_field fields[] = {
+#define FIELD(f) { #f, offsetof(struct net_stats, f) }
+		FIELD(tx_frames), FIELD(tx_bytes), FIELD(tx_malformed), FIELD(tx_errors),
+		FIELD(rx_frames), FIELD(rx_bytes), FIELD(rx_dropped), FIELD(rx_bad_buffers),
+		FIELD(rx_errors),
+#undef FIELD
+	};
+	const struct net_served *n = s->priv;
+
+	dev_type_print_stats(out, "net", &n->net.stats, fields, ARRAY_SIZE(fields));
 }
 
 static void net_teardown(struct served *s)
@@ -208,4 +215,5 @@ const struct dev_type dev_type_net = {
 	.running = net_running,
 	.stopped = net_stopped,
 	.teardown = net_teardown,
+	.stats = net_stats,
 };

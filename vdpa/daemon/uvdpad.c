@@ -284,6 +284,8 @@ static int serve_start(struct daemon *d)
 	}
 	d->cd.workers = d->workers;
 	d->cd.nr_workers = s->nr_workers;
+	d->cd.model_stats = d->type->stats;
+	d->cd.served = s;
 	ret = start_filter(o, &d->cd);
 	if (ret)
 		return ret;
@@ -346,6 +348,23 @@ static void serve_run(struct daemon *d)
 	}
 }
 
+/* The model's counters in the debug log, once the workers are gone. */
+static void log_stats(struct daemon *d)
+{
+	char line[512];
+	FILE *f;
+
+	if (!d->type->stats)
+		return;
+	f = fmemopen(line, sizeof(line), "w");
+	if (!f)
+		return;
+	d->type->stats(d->s, f);
+	fclose(f);
+	line[strcspn(line, "\n")] = 0;
+	log_debug("%s", line);
+}
+
 /* Undo as much as was done, in reverse: off the bus, workers, the VDUSE device. */
 static void serve_teardown(struct daemon *d)
 {
@@ -363,6 +382,7 @@ static void serve_teardown(struct daemon *d)
 		}
 		free(d->workers);
 		nf_prog_free(d->cd.filter);
+		log_stats(d);
 		if (d->type->stopped)
 			d->type->stopped(d->s);
 	}

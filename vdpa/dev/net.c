@@ -50,6 +50,24 @@ static bool net_has(uint64_t features, unsigned int bit)
 	return features & 1ULL << bit;
 }
 
+/* Relaxed: uvdpactl stats reads the counters from the control thread. */
+static void net_count(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+/*
+ * The longest frame without GSO the MTU allows, Ethernet and VLAN headers
+ * included: a driver MUST NOT send more (5.1.6.2), a device MUST NOT pass
+ * more to the driver (5.1.6.3).
+ */
+static bool net_over_mtu(const struct net_dev *dev, const struct virtio_net_hdr *h,
+			 uint64_t frame)
+{
+	return h->gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+	       frame > dev->mtu + NET_ETH_HLEN + NET_VLAN_HLEN;
+}
+
 /* The GSO types a direction allows: HOST_* for TX, GUEST_* for RX (5.1.6.2). */
 static int net_gso_ok(uint8_t gso_type, uint64_t f, unsigned int tso4, unsigned int tso6)
 {
@@ -115,7 +133,7 @@ static unsigned int net_offload(uint64_t f)
 /* Drop a TX chain the driver should not have made: counted, never passed on. */
 static int net_tx_malformed(struct net_dev *dev)
 {
-	dev->stats.tx_malformed++;
+	net_count(&dev->stats.tx_malformed, 1);
 	return 0;
 }
 
@@ -134,8 +152,7 @@ static int net_tx_start(struct net_dev *dev, struct net_req *req, struct be_ctx 
 	iov_to_buf(iov, cnt, 0, &req->hdr, NET_HDR_LEN);
 	if (frame > NET_MAX_FRAME || net_hdr_to_fd(&req->hdr, dev->negotiated))
 		return net_tx_malformed(dev);
-	if (req->hdr.hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
-	    frame > dev->mtu + NET_ETH_HLEN + NET_VLAN_HLEN)
+	if (net_over_mtu(dev, &req->hdr.hdr, frame))
 		return net_tx_malformed(dev);
 
 	/* Trim the header off the chain and put the copy in its place: req->iov has room. */
@@ -149,10 +166,10 @@ static int net_tx_start(struct net_dev *dev, struct net_req *req, struct be_ctx 
 	if (ret > 0)
 		return 1;
 	if (ret < 0) {
-		dev->stats.tx_errors++;
+		net_count(&dev->stats.tx_errors, 1);
 	} else {
-		dev->stats.tx_frames++;
-		dev->stats.tx_bytes += frame;
+		net_count(&dev->stats.tx_frames, 1);
+		net_count(&dev->stats.tx_bytes, frame);
 	}
 	return 0;
 }
@@ -188,7 +205,7 @@ static void net_rx_arm(struct net_dev *dev, struct be_ctx *ctx)
 			return;
 		/* Device-writable only, with room for the header (5.1.6.3.1). */
 		if (dreq->chain.bad || dreq->chain.out_num || dreq->chain.in_len < NET_HDR_LEN) {
-			dev->stats.rx_bad_buffers++;
+			net_count(&dev->stats.rx_bad_buffers, 1);
 			net_rx_give_back(rx, (struct net_req *)dreq);
 			continue;
 		}
@@ -217,7 +234,7 @@ static void net_rx_drop(struct net_dev *dev, bool keep_head)
 		rx->head = NULL;
 	rx->nbufs = 0;
 	rx->len = 0;
-	dev->stats.rx_dropped++;
+	net_count(&dev->stats.rx_dropped, 1);
 }
 
 /* Spread the rest of the frame over more chains, then hand them all over. */
@@ -243,7 +260,7 @@ static void net_rx_fill(struct net_dev *dev, struct be_ctx *ctx)
 			return;
 		c = &dreq->chain;
 		if (c->bad || c->out_num || !c->in_len) {
-			dev->stats.rx_bad_buffers++;
+			net_count(&dev->stats.rx_bad_buffers, 1);
 			net_rx_give_back(rx, (struct net_req *)dreq);
 			continue;
 		}
@@ -259,8 +276,8 @@ static void net_rx_fill(struct net_dev *dev, struct be_ctx *ctx)
 	iov_from_buf(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN);
 	for (i = 0; i < rx->nbufs; i++)
 		rx->q->push(rx->q, &rx->bufs[i]->dreq);
-	dev->stats.rx_frames++;
-	dev->stats.rx_bytes += rx->len - NET_HDR_LEN;
+	net_count(&dev->stats.rx_frames, 1);
+	net_count(&dev->stats.rx_bytes, rx->len - NET_HDR_LEN);
 	rx->head = NULL;
 	rx->nbufs = 0;
 	rx->len = 0;
@@ -278,7 +295,7 @@ static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 	rx->reading = false;
 	if (rx->stopping || res < 0) {
 		if (res < 0 && res != -ECANCELED) {
-			dev->stats.rx_errors++;
+			net_count(&dev->stats.rx_errors, 1);
 			log_err("net: reading a frame: %s; reading again at the next kick",
 				strerror(-res));
 		}
@@ -290,7 +307,8 @@ static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 	    len >= c->in_len + NET_STAGING)
 		goto drop;
 	iov_to_buf(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN);
-	if (net_hdr_from_fd(&rx->hdr, dev->negotiated))
+	if (net_over_mtu(dev, &rx->hdr.hdr, len - NET_HDR_LEN) ||
+	    net_hdr_from_fd(&rx->hdr, dev->negotiated))
 		goto drop;
 	rx->len = len;
 	rx->in_head = len < c->in_len ? len : c->in_len;
@@ -301,7 +319,7 @@ static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 	net_rx_fill(dev, ctx);
 	return 1;
 drop:
-	dev->stats.rx_dropped++;
+	net_count(&dev->stats.rx_dropped, 1);
 	net_rx_read(dev, ctx);
 	return 1;
 }
@@ -319,10 +337,10 @@ static int net_complete(void *opaque, struct dev_req *dreq, int res, struct be_c
 	if (req->rx)
 		return net_rx_complete(dev, req, res, ctx);
 	if (res < 0) {
-		dev->stats.tx_errors++;
+		net_count(&dev->stats.tx_errors, 1);
 	} else {
-		dev->stats.tx_frames++;
-		dev->stats.tx_bytes += res - NET_HDR_LEN;
+		net_count(&dev->stats.tx_frames, 1);
+		net_count(&dev->stats.tx_bytes, res - NET_HDR_LEN);
 	}
 	return 0;
 }

@@ -44,7 +44,7 @@ struct net_stats {
 	uint64_t tx_malformed;	/* chains dropped: short, header only, oversize, bad header */
 	uint64_t tx_errors;	/* frames the backend refused (e.g. the tap is down) */
 	uint64_t rx_frames, rx_bytes;
-	uint64_t rx_dropped;	/* frames that fit no buffer the driver gave */
+	uint64_t rx_dropped;	/* frames that fit no buffer the driver gave, or over the MTU */
 	uint64_t rx_bad_buffers; /* RX chains unusable (device-readable, too short) */
 	uint64_t rx_errors;	/* failed reads */
 };
