@@ -155,19 +155,22 @@ TEST_F_TIMEOUT(blk, filesystem_survives_restart, 300)
 TEST_F_TIMEOUT(blk, fio_verify, 600)
 {
 	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
-	/* 4k and 64k at QD1 and QD32: random writes, then a verifying read pass. */
+	/*
+	 * 4k and 64k at QD1 and QD32: random writes, then a verifying read pass;
+	 * a few MiB each, hundreds to thousands of requests, every ring wrapped.
+	 */
 	EXPECT_EQ(0, run("fio --name=qd1 --filename=%s --ioengine=io_uring --direct=1 "
-			 "--rw=randwrite --bs=4k --iodepth=1 --size=8M --verify=crc32c "
+			 "--rw=randwrite --bs=4k --iodepth=1 --size=2M --verify=crc32c "
 			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
 	EXPECT_EQ(0, run("fio --name=qd1_64k --filename=%s --ioengine=io_uring --direct=1 "
-			 "--rw=randwrite --bs=64k --iodepth=1 --size=8M --verify=crc32c "
+			 "--rw=randwrite --bs=64k --iodepth=1 --size=4M --verify=crc32c "
 			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
 	EXPECT_EQ(0, run("fio --name=qd32_4k --filename=%s --ioengine=io_uring --direct=1 "
-			 "--rw=randwrite --bs=4k --iodepth=32 --size=8M --verify=crc32c "
+			 "--rw=randwrite --bs=4k --iodepth=32 --size=4M --verify=crc32c "
 			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
 	EXPECT_EQ(0, run("fio --name=qd32 --filename=%s --ioengine=io_uring --direct=1 "
-			 "--rw=randwrite --bs=64k --iodepth=32 --size=32M --verify=crc32c "
-			 "--do_verify=1 --verify_fatal=1 --numjobs=%s --offset_increment=32M "
+			 "--rw=randwrite --bs=64k --iodepth=32 --size=8M --verify=crc32c "
+			 "--do_verify=1 --verify_fatal=1 --numjobs=%s --offset_increment=8M "
 			 "--output=/dev/null", self->dev, variant->queues));
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }

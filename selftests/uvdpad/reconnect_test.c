@@ -14,7 +14,7 @@
 #include "uvdpad_util.h"
 #include "daemon/state_file.h"
 
-#define KILL_CYCLES 24
+#define KILL_CYCLES 10
 
 FIXTURE(rc) {
 	struct daemon d;
@@ -93,7 +93,7 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(rc) *self,
 
 /*
  * fio write+verify passes, one after another until SIGTERM: each pass
- * writes 8 MiB per queue at random and reads it all back checking crc32c.
+ * writes 4 MiB per queue at random and reads it all back checking crc32c.
  * Exits with the number of failed passes (0 expected).
  */
 static pid_t start_load(const char *dev, const char *queues)
@@ -115,8 +115,8 @@ static pid_t start_load(const char *dev, const char *queues)
 		int sig = 0;
 
 		failed += !!run("fio --name=v --filename=%s --ioengine=io_uring --direct=1 "
-				"--rw=randwrite --bs=4k --iodepth=16 --size=8M --numjobs=%s "
-				"--offset_increment=8M --verify=crc32c --do_verify=1 "
+				"--rw=randwrite --bs=4k --iodepth=16 --size=4M --numjobs=%s "
+				"--offset_increment=4M --verify=crc32c --do_verify=1 "
 				"--verify_fatal=1 --output=/dev/null", dev, queues);
 		if (sigpending(&set) == 0 && sigismember(&set, SIGTERM) &&
 		    sigwait(&term, &sig) == 0)
