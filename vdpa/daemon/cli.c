@@ -472,4 +472,11 @@ void cli_usage(FILE *out)
 			fputc('\n', out);
 		dev_type_nth(i)->usage(out);
 	}
+	fputs("\n"
+	      "usage: uvdpad --config FILE [--reconnect=auto] [OPTION]...\n"
+	      "\n"
+	      "The device FILE describes (uvdpad.conf(5): type = blk|net, then key = value\n"
+	      "lines named after the options), as uvdpad@NAME.service runs /etc/uvdpa/NAME.conf.\n"
+	      "  --reconnect=auto   resume the device when a daemon that died left its state in\n"
+	      "                     /run/uvdpa/NAME.state, else make it as FILE says\n", out);
 }

@@ -18,7 +18,7 @@ static void send_state(const char *state)
 
 static void send_with_status(const char *first, const char *fmt, va_list ap)
 {
-	char state[512];
+	char state[768];
 	int n;
 
 	n = snprintf(state, sizeof(state), "%sSTATUS=", first);

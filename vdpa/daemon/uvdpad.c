@@ -13,9 +13,13 @@
 #include <linux/virtio_ids.h>
 
 #include "daemon/cli.h"
+#include "daemon/config.h"
 #include "daemon/ctl.h"
 #include "daemon/dev_type.h"
+#include "daemon/notify.h"
+#include "daemon/restart.h"
 #include "daemon/state_file.h"
+#include "daemon/watchdog.h"
 #include "util/log.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vdpa_nl.h"
@@ -189,7 +193,13 @@ struct daemon {
 	struct ctl_dev cd;
 	bool serving;		/* the control thread runs: detached and stopped at the end */
 	struct ctl *ctl;
+	struct watchdog wd;
 };
+
+static bool worker_answers(void *arg)
+{
+	return worker_alive(arg);
+}
 
 /* Control thread, before any queue runs: see struct vduse_dev_params. */
 static void use_fixed(void *arg, const struct iovec *umem)
@@ -281,6 +291,9 @@ static int serve_start(struct daemon *d)
 			return ret;
 		}
 		d->started++;
+		/* What ps, a debugger and the watchdog's status line call it. */
+		snprintf(err, sizeof(err), "uvdpa-w%u", i);
+		worker_set_name(d->workers[i], err);
 	}
 	d->cd.workers = d->workers;
 	d->cd.nr_workers = s->nr_workers;
@@ -315,12 +328,42 @@ static int serve_start(struct daemon *d)
 	/* Without the socket the device still works; only run-time control is lost. */
 	if (ctl_start(&d->ctl, &d->cd, err, sizeof(err)))
 		log_err("%s: no control socket: %s", o->name, err);
-	log_info("%s ready: %s, %u queue(s) on %u worker(s)%s%s", o->name, s->what,
-		 s->nr_queues, s->nr_workers,
+	watchdog_init(&d->wd);
+	snprintf(d->wd.status, sizeof(d->wd.status), "%s ready: %s, %u queue(s) on %u worker(s)%s%s",
+		 o->name, s->what, s->nr_queues, s->nr_workers,
 		 o->reconnect ? ", resumed" : o->attach ? ", attached to " :
 		 ", attach with: vdpa dev add mgmtdev vduse name ",
 		 o->reconnect ? "" : o->attach ? driver_of(o->attach) : o->name);
+	log_info("%s", d->wd.status);
+	/* Attached (with --attach) and served: units ordered after this one may start. */
+	notify_ready("%s", d->wd.status);
+	for (i = 0; i < s->nr_workers; i++)
+		watchdog_add(&d->wd, worker_answers, d->workers[i], "worker %u", i);
 	return 0;
+}
+
+/*
+ * Until a signal that ends the daemon; meanwhile, with a service manager's
+ * watchdog, probe the threads and pet it while they all answer.
+ */
+static int next_signal(const sigset_t *sigs, struct watchdog *wd)
+{
+	int ms = watchdog_interval_ms(wd), sig;
+	struct timespec ts;
+
+	for (;;) {
+		if (ms < 0) {
+			if (!sigwait(sigs, &sig))
+				return sig;
+			continue;
+		}
+		ts = (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig > 0)
+			return sig;
+		if (errno == EAGAIN)
+			watchdog_tick(wd);
+	}
 }
 
 /* Until a signal ends the daemon; SIGUSR2 hands the device over, with its state saved. */
@@ -330,12 +373,13 @@ static void serve_run(struct daemon *d)
 	int sig;
 
 	for (;;) {
-		sigwait(&d->sigs, &sig);
+		sig = next_signal(&d->sigs, &d->wd);
 		if (sig != SIGUSR2 || d->log.hdr)
 			break;
 		log_err("%s: cannot hand over without a state file; still serving", o->name);
 	}
 	log_debug("signal %d: stopping", sig);
+	notify_stopping();
 	ctl_stop(d->ctl);
 	if (sig == SIGUSR2) {
 		/* Stopping the queues drains them: the log is left with nothing in flight. */
@@ -422,27 +466,60 @@ static int serve(const struct cli_opts *o, const struct dev_type *type, struct s
 	return ret;
 }
 
-int main(int argc, char **argv)
+/* The options from the command line, or from uvdpad --config FILE [OPTION]...: 0, or an exit status. */
+static int options(int argc, char **argv, struct config *conf, struct cli_opts *o)
 {
-	const struct dev_type *type;
-	struct served s;
-	struct cli_opts o;
-	char err[256];
+	bool resume = restart_take_auto(&argc, argv);
+	char err[1024];
 	int ret;
 
-	if (cli_parse(argc, argv, &o, err, sizeof(err))) {
+	if (argc >= 2 && !strcmp(argv[1], "--config")) {
+		if (argc < 3) {
+			fprintf(stderr, "uvdpad: --config needs a file\n");
+			return EXIT_USAGE;
+		}
+		ret = config_load(conf, argv[2], argc - 3, argv + 3, o, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "uvdpad: %s\n", err);
+			return ret == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
+		}
+	} else if (cli_parse(argc, argv, o, err, sizeof(err))) {
 		fprintf(stderr, "uvdpad: %s\n(uvdpad --help for usage)\n", err);
 		return EXIT_USAGE;
 	}
-	if (o.help) {
+	if (resume && !o->help)
+		restart_resolve(o);
+	return 0;
+}
+
+/* Serve the device @o describes: the exit status. */
+static int run(const struct cli_opts *o)
+{
+	const struct dev_type *type;
+	struct served s;
+	int ret;
+
+	if (o->help) {
 		cli_usage(stdout);
 		return 0;
 	}
-	log_set_verbose(o.verbose);
-	type = dev_type_find(o.type);
-	if (type->setup(&o, &s))
+	log_set_verbose(o->verbose);
+	type = dev_type_find(o->type);
+	if (type->setup(o, &s))
 		return EXIT_FAILURE;
-	ret = serve(&o, type, &s);
+	ret = serve(o, type, &s);
 	type->teardown(&s);
 	return ret ? EXIT_FAILURE : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config conf = { .argv = NULL };
+	struct cli_opts o;
+	int ret = options(argc, argv, &conf, &o);
+
+	if (!ret)
+		ret = run(&o);
+	config_free(&conf);
+	return ret;
 }

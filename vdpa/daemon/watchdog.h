@@ -31,7 +31,7 @@ struct watchdog {
 	struct watchdog_probe probes[WATCHDOG_MAX_PROBES];
 	unsigned int nr_probes;
 	int stuck;	/* the probe that did not answer last time, or -1 */
-	char status[160];	/* STATUS= again once every thread answers again */
+	char status[512];	/* STATUS= again once every thread answers again */
 };
 
 /* From the environment the service manager set (WATCHDOG_USEC): no probes yet. */

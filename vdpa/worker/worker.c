@@ -428,6 +428,9 @@ static void command(struct worker *w)
 		command_done(w);
 		break;
 	case WORKER_STOP:
+		/* A worker_alive() wake-up during the drain finds the same command: once is enough. */
+		if (w->stopping)
+			break;
 		/* Acknowledged from the loop once the last request completes. */
 		w->stopping = true;
 		for (i = 0; i < w->nr_queues; i++)
@@ -577,6 +580,7 @@ static void *worker_main(void *arg)
 		io_uring_submit(&w->ring);
 		polling = poll_queues(w);
 		interrupts(w);
+		atomic_store(&w->pong, atomic_load(&w->ping));
 		if (w->stopping && !inflight(w)) {
 			for (i = 0; i < w->nr_queues; i++)
 				if (w->queues[i].running)
@@ -595,6 +599,26 @@ int worker_run(struct worker *w)
 
 	w->thread_started = !ret;
 	return ret;
+}
+
+void worker_set_name(struct worker *w, const char *name)
+{
+	pthread_setname_np(w->thread, name);
+}
+
+bool worker_alive(struct worker *w)
+{
+	unsigned int sent = atomic_load(&w->ping);
+	int ret;
+
+	if (atomic_load(&w->pong) != sent)
+		return false;
+	atomic_store(&w->ping, sent + 1);
+	/* With no command pending, the wake-up only turns the loop once. */
+	ret = efd_signal(w->cmd_fd);
+	if (ret)
+		log_err("worker: cannot wake: %s", strerror(-ret));
+	return true;
 }
 
 /* Have the worker carry out @cmd and wait for it (STOP waits for the drain). */

@@ -107,6 +107,14 @@ int worker_set_umem(struct worker *w, void *addr, size_t len);
  * callers take turns (the daemon's filter lock).
  */
 void worker_set_filter(struct worker *w, struct nf_prog *p);
+/* Once running: what ps, a debugger and the watchdog call its thread ("uvdpa-w1"). */
+void worker_set_name(struct worker *w, const char *name);
+/*
+ * For the service manager's watchdog: true if the worker's loop turned
+ * since the previous call (the first call: true), and then wakes it for
+ * the next probe. Never waits for the worker.
+ */
+bool worker_alive(struct worker *w);
 /* End the thread and wait for it; the ring stays until worker_free(). */
 void worker_exit(struct worker *w);
 /* End the thread if it runs, and free @w (NULL: nothing). */

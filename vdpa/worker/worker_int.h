@@ -8,6 +8,7 @@
 #define UVDPA_WORKER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <liburing.h>
@@ -85,6 +86,9 @@ struct worker {
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
 	enum worker_cmd cmd;	/* under lock: pending until the worker sets WORKER_IDLE */
+	/* worker_alive(): the probe sent, and the last one the loop answered. */
+	atomic_uint ping;
+	atomic_uint pong;
 };
 
 #endif
