@@ -108,7 +108,9 @@ int daemon_wait_ready(struct daemon *d, int *status)
 		if (strstr(line, " ready:"))
 			return 0;
 	}
-	waitpid(d->pid, status, 0);
+	/* Its stdout closed: it is exiting, unless something else holds the pipe. */
+	if (wait_exit(d->pid, READY_TIMEOUT_MS, status))
+		return -ETIMEDOUT;
 	d->pid = 0;
 	return -ECHILD;
 }
@@ -157,7 +159,64 @@ int daemon_start_blk(struct daemon *d, const char *const *args, char *dev, size_
 	return ret ? ret : daemon_find_disk(d, dev, devlen);
 }
 
-/* Stop with @sig and return the exit status, or -1 if it did not exit normally. */
+int wait_exit(pid_t pid, int timeout_ms, int *status)
+{
+	struct pollfd p = { .events = POLLIN };
+	int ret = 0;
+
+	p.fd = pidfd_open(pid, 0);
+	if (p.fd < 0)
+		return -errno;
+	/* The pidfd is readable once the child has exited: waitpid() then returns at once. */
+	if (poll(&p, 1, timeout_ms) != 1)
+		ret = -ETIMEDOUT;
+	else if (waitpid(pid, status, 0) != pid)
+		ret = -errno;
+	close(p.fd);
+	return ret;
+}
+
+/* Where each thread of a daemon that does not stop waits, and what it said: for the test's log. */
+static void report_stuck(const struct daemon *d, int sig)
+{
+	char path[PATH_MAX], buf[4096];
+	struct dirent *e;
+	DIR *dir;
+	int fd;
+
+	fprintf(stderr, "# uvdpad %d (%s) did not exit within %d ms of signal %d\n", d->pid,
+		d->name, STOP_TIMEOUT_MS, sig);
+	snprintf(path, sizeof(path), "/proc/%d/task", d->pid);
+	dir = opendir(path);
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", d->pid, e->d_name);
+		fd = open(path, O_RDONLY);
+		buf[0] = '\0';
+		if (fd >= 0) {
+			read_all(fd, buf, 32);
+			close(fd);
+		}
+		fprintf(stderr, "# thread %s %s", e->d_name, buf);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", d->pid, e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			read_all(fd, buf, sizeof(buf));
+			close(fd);
+			fprintf(stderr, "%s", buf);
+		}
+	}
+	if (dir)
+		closedir(dir);
+	/* What it logged so far; it still runs, so only what is there. */
+	if (d->err >= 0 && fcntl(d->err, F_SETFL, O_NONBLOCK) == 0) {
+		read_all(d->err, buf, sizeof(buf));
+		fprintf(stderr, "# its stderr:\n%s\n", buf);
+	}
+}
+
+/* Stop with @sig and return the exit status, or -1 if it did not exit normally (or in time). */
 int daemon_stop(struct daemon *d, int sig)
 {
 	int status;
@@ -165,8 +224,10 @@ int daemon_stop(struct daemon *d, int sig)
 	if (!d->pid)
 		return -1;
 	kill(d->pid, sig);
-	if (waitpid(d->pid, &status, 0) < 0)
+	if (wait_exit(d->pid, STOP_TIMEOUT_MS, &status)) {
+		report_stuck(d, sig);
 		return -1;
+	}
 	d->pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

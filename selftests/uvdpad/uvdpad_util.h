@@ -20,12 +20,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define READY_TIMEOUT_MS 60000
+/* A daemon that takes longer to stop is stuck: the test says so instead of hanging. */
+#define STOP_TIMEOUT_MS 60000
 
 struct daemon {
 	pid_t pid;
@@ -88,7 +91,16 @@ int daemon_start_blk(struct daemon *d, const char *const *args, char *dev, size_
 		__ret;									\
 	})
 
-/* Stop with @sig and return the exit status, or -1 if it did not exit normally. */
+/*
+ * Wait at most @timeout_ms for child @pid to exit: 0 with its status in
+ * *status, -ETIMEDOUT (it is left running), or -errno.
+ */
+int wait_exit(pid_t pid, int timeout_ms, int *status);
+
+/*
+ * Stop with @sig and return the exit status, or -1 if it did not exit
+ * normally or within STOP_TIMEOUT_MS (then d->pid stays set).
+ */
 int daemon_stop(struct daemon *d, int sig);
 
 void daemon_close(struct daemon *d);
