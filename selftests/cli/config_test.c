@@ -176,6 +176,29 @@ TEST_F(config, extra_arguments)
 	EXPECT_EQ(4, self->o.queues);
 	REFUSED(0, "--help does not go with --config", "type = blk\nfile = /d.img\n", "--help",);
 	REFUSED(3, "drop --attach", "type = blk\nfile = /d.img\nattach = yes\n", "--reconnect",);
+	/* The command line's own mistakes: no line of the file to name. */
+	REFUSED(0, "unknown option '--bogus'", "type = blk\nfile = /d.img\n", "--bogus",);
+	REFUSED(0, "--queues needs a value", "type = blk\nfile = /d.img\n", "--queues",);
+	REFUSED(0, "--queues '0'", "type = blk\nfile = /d.img\n", "--queues=0",);
+	REFUSED(0, "'a=1': filter parameters go in the file (filter-param = a=1)",
+		"type = blk\nfile = /d.img\nfilter = coalesce\n", "a=1",);
+}
+
+/* The name is the file's unless a line or the command line gives one. */
+TEST_F(config, name)
+{
+	ASSERT_EQ(0, LOAD("type = blk\nfile = /d.img\nname = other\n"));
+	EXPECT_STREQ("other", self->o.name);
+	ASSERT_EQ(0, LOAD("type = blk\nfile = /d.img\n", "--name", "cli",));
+	EXPECT_STREQ("cli", self->o.name);
+}
+
+/* The type may come on any line: the option table checks what goes with it at the end. */
+TEST_F(config, type_last)
+{
+	ASSERT_EQ(0, LOAD("tap = t1\nmtu = 9000\ntype = net\n")) TH_LOG("%s", self->err);
+	EXPECT_STREQ("net", self->o.type);
+	EXPECT_EQ(9000, self->o.net.mtu);
 }
 
 /* The example "make install" ships parses as it says; it sits beside this test. */
@@ -222,7 +245,7 @@ TEST_F(config, syntax_errors)
 	REFUSED(2, "reconnect is for the command line", "type = blk\nreconnect = yes\n");
 	REFUSED(2, "help is for the command line", "type = blk\nhelp = yes\n");
 	REFUSED(2, "config is for the command line", "type = blk\nconfig = /x\n");
-	REFUSED(1, "type = disk: blk or net", "type = disk\n");
+	REFUSED(1, "unknown device type 'disk' (blk or net)", "type = disk\n");
 	REFUSED(3, "type given twice (first on line 1)", "type = blk\nfile = /a\ntype = net\n");
 	REFUSED(4, "queues given twice (first on line 2)",
 		"type = blk\nqueues = 2\nfile = /a\nqueues = 4\n");
@@ -233,7 +256,7 @@ TEST_F(config, syntax_errors)
 /* What the options refuse, each on the line that gave it. */
 TEST_F(config, option_errors)
 {
-	REFUSED(3, "unknown option '--bogus=1'", "type = blk\nfile = /a\nbogus = 1\n");
+	REFUSED(3, "unknown key 'bogus'", "type = blk\nfile = /a\nbogus = 1\n");
 	REFUSED(2, "--size 'lots'", "type = blk\nsize = lots\nfile = /a\n");
 	REFUSED(3, "--queues '0'", "type = blk\nfile = /a\nqueues = 0\n");
 	REFUSED(3, "--workers '65'", "type = blk\nfile = /a\nworkers = 65\n");
@@ -245,8 +268,8 @@ TEST_F(config, option_errors)
 	REFUSED(2, "--mtu '10'", "type = net\nmtu = 10\n");
 	REFUSED(2, "--tap 'a/b'", "type = net\ntap = a/b\n");
 	REFUSED(3, "--tap-fd 'x'", "type = net\ntap = t0\ntap-fd = x\n");
-	REFUSED(3, "unexpected argument 'nokey'", "type = blk\nfile = /a\nfilter-param = nokey\n"
-		"filter = coalesce\n");
+	REFUSED(3, "filter-param = nokey: a parameter of the filter, key=value",
+		"type = blk\nfile = /a\nfilter-param = nokey\nfilter = coalesce\n");
 }
 
 /* Options that do not go together: the line of the first one named. */

@@ -389,12 +389,22 @@ const struct be_ops *cli_implied_backend(const struct cli_opts *o, enum be_kind 
 	return NULL;
 }
 
+int cli_option_arg(const char *name)
+{
+	const struct cli_option *opt = find(name);
+
+	return opt ? opt->has_arg : -ENOENT;
+}
+
 int cli_finish(struct cli_opts *o, char *err, size_t errlen)
 {
 	int ret;
 
 	if (!o->type)
 		return cli_fail(err, errlen, "missing the device type");
+	if (o->nr_filter_params && !o->filter && !o->filter_object)
+		return cli_fail(err, errlen, "'%s': parameters go with --filter",
+				o->filter_params[0]);
 	if (o->filter && o->filter_object)
 		return cli_fail(err, errlen, "--filter or --filter-object, not both");
 	if (!o->name)
@@ -405,13 +415,53 @@ int cli_finish(struct cli_opts *o, char *err, size_t errlen)
 	return ret ? ret : dev_type_find(o->type)->check(o, err, errlen);
 }
 
-int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+int cli_set_args(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option long_opts[NR_OPTIONS + 1] = { { 0 } };
 	const struct cli_option *opt;
-	char names[64] = "";
 	unsigned int i;
 	int c, ret;
+
+	for (i = 0; i < NR_OPTIONS; i++)
+		long_opts[i] = (struct option){ options[i].name, options[i].has_arg, NULL, 256 + i };
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+		if (c == ':')
+			return cli_fail(err, errlen, "%s needs a value", argv[optind - 1]);
+		if (c == 'v' || c == 'h')
+			opt = find(c == 'v' ? "verbose" : "help");
+		else if (c >= 256)
+			opt = &options[c - 256];
+		else
+			return cli_fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+		/* getopt takes an optional value only as --opt=X; accept --opt X too. */
+		if (opt->has_arg == optional_argument && !optarg && optind < argc &&
+		    argv[optind][0] != '-')
+			optarg = argv[optind++];
+		ret = cli_set(o, opt->name, optarg, err, errlen);
+		if (ret)
+			return ret;
+		if (o->help)
+			return 0;
+	}
+	/* getopt moved the words that are no options to the end: filter parameters. */
+	o->filter_params = argv + optind;
+	o->nr_filter_params = argc - optind;
+	for (i = 0; i < o->nr_filter_params; i++) {
+		char *w = o->filter_params[i];
+
+		if (!strchr(w, '=') || w[0] == '=')
+			return cli_fail(err, errlen, "unexpected argument '%s'", w);
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	char names[64] = "";
+	int ret;
 
 	cli_init(o);
 	if (argc < 2) {
@@ -423,43 +473,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		return 0;
 	}
 	ret = cli_set_type(o, argv[1], err, errlen);
-	if (ret)
+	if (!ret)
+		ret = cli_set_args(o, argc - 1, argv + 1, err, errlen);
+	if (ret || o->help)
 		return ret;
-	for (i = 0; i < NR_OPTIONS; i++)
-		long_opts[i] = (struct option){ options[i].name, options[i].has_arg, NULL, 256 + i };
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":vh", long_opts, NULL)) != -1) {
-		if (c == ':')
-			return cli_fail(err, errlen, "%s needs a value", argv[optind]);
-		if (c == 'v' || c == 'h')
-			opt = find(c == 'v' ? "verbose" : "help");
-		else if (c >= 256)
-			opt = &options[c - 256];
-		else
-			return cli_fail(err, errlen, "unknown option '%s'", argv[optind]);
-		/* getopt takes an optional value only as --opt=X; accept --opt X too. */
-		if (opt->has_arg == optional_argument && !optarg && optind < argc - 1 &&
-		    argv[optind + 1][0] != '-')
-			optarg = argv[1 + optind++];
-		ret = cli_set(o, opt->name, optarg, err, errlen);
-		if (ret)
-			return ret;
-		if (o->help)
-			return 0;
-	}
-	/* getopt moved the words that are no options to the end: filter parameters. */
-	o->filter_params = argv + 1 + optind;
-	o->nr_filter_params = argc - 1 - optind;
-	for (c = 0; c < (int)o->nr_filter_params; c++) {
-		char *w = o->filter_params[c];
-
-		if (!strchr(w, '=') || w[0] == '=')
-			return cli_fail(err, errlen, "unexpected argument '%s'", w);
-		if (!o->filter && !o->filter_object)
-			return cli_fail(err, errlen, "'%s': parameters go with --filter", w);
-	}
 	return cli_finish(o, err, errlen);
 }
 

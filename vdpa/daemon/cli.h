@@ -75,6 +75,15 @@ void cli_init(struct cli_opts *o);
 int cli_set_type(struct cli_opts *o, const char *type, char *err, size_t errlen);
 int cli_set(struct cli_opts *o, const char *name, const char *value, char *err, size_t errlen);
 int cli_finish(struct cli_opts *o, char *err, size_t errlen);
+/*
+ * The options in @argv[1..@argc-1] as on the command line (--opt=X or
+ * --opt X, -v, -h), each through cli_set(); the words that are no options
+ * (filter parameters, key=value) end up in o->filter_params, pointing into
+ * @argv, which getopt reorders. 0, or -EINVAL with a line in @err.
+ */
+int cli_set_args(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen);
+/* How --@name takes a value: no_argument, required_argument or optional_argument, or -ENOENT. */
+int cli_option_arg(const char *name);
 /* uvdpad --help: every device type's usage. */
 void cli_usage(FILE *out);
 /* "02:00:00:00:00:01" into 6 bytes: 0, or -EINVAL (also for multicast or zero). */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,22 +9,10 @@
 
 #include "daemon/config.h"
 
-/* Options without a value: "key = yes" gives them, "key = no" leaves them out. */
-static const char *const flags[] = { "direct", "ro", "packed", "split", "no-umem", "verbose" };
 /* Options that say how to start this time, not what the device is. */
 static const char *const command_line_only[] = { "reconnect", "help", "config" };
 /* Repeated, in order: the filter's key=value parameters. */
 #define PARAM_KEY "filter-param"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static bool listed(const char *key, const char *const *list, size_t n)
 {
@@ -63,33 +51,6 @@ static void cut_comment(char *s)
 			return;
 		}
 	}
-}
-
-/* Append @word (taken over, NULL: out of memory) with the line and key it comes from. */
-static int add_word(struct config *c, char *word, unsigned int line, const char *key)
-{
-	char **argv = realloc(c->argv, (c->argc + 2) * sizeof(*argv));
-	unsigned int *lines;
-	char **keys;
-
-	if (argv)
-		c->argv = argv;
-	lines = argv ? realloc(c->lines, (c->argc + 1) * sizeof(*lines)) : NULL;
-	if (lines)
-		c->lines = lines;
-	keys = lines ? realloc(c->keys, (c->argc + 1) * sizeof(*keys)) : NULL;
-	if (keys)
-		c->keys = keys;
-	if (!keys || !word) {
-		free(word);
-		return -ENOMEM;
-	}
-	c->argv[c->argc] = word;
-	c->argv[c->argc + 1] = NULL;
-	c->lines[c->argc] = line;
-	c->keys[c->argc] = (char *)key;
-	c->argc++;
-	return 0;
 }
 
 /* The line @key was given on, or 0. */
@@ -134,85 +95,125 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
-/* One "key = value" line into the words of the command line it stands for. */
-static int parse_line(struct config *c, char *s, unsigned int line, char *err, size_t errlen)
+/* Keep @v for as long as @c: cli_set() keeps pointers into what it is given. */
+static char *keep(struct config *c, const char *v)
 {
-	const char *p = c->path, *k;
-	char *eq, *key, *value, *word;
-	size_t len;
+	char **strs = realloc(c->strs, (c->nr_strs + 1) * sizeof(*strs));
+	char *copy;
+
+	if (!strs)
+		return NULL;
+	c->strs = strs;
+	copy = strdup(v);
+	if (copy)
+		c->strs[c->nr_strs++] = copy;
+	return copy;
+}
+
+/* A filter parameter, for o->filter_params once the file is read. */
+static int add_param(struct config *c, const char *v, unsigned int line)
+{
+	char **params = realloc(c->params, (c->nr_params + 1) * sizeof(*params));
+	unsigned int *lines;
+
+	if (!params)
+		return -ENOMEM;
+	c->params = params;
+	lines = realloc(c->param_lines, (c->nr_params + 1) * sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	c->param_lines = lines;
+	c->params[c->nr_params] = keep(c, v);
+	if (!c->params[c->nr_params])
+		return -ENOMEM;
+	c->param_lines[c->nr_params++] = line;
+	return 0;
+}
+
+/* The option @key of the table with @value, as the file says it ("ro = yes", "attach = vhost"). */
+static int set_option(struct config *c, struct cli_opts *o, const char *key, const char *value,
+		      unsigned int line, char *err, size_t errlen)
+{
+	int arg = cli_option_arg(key), ret;
+	char msg[384];
 	bool on;
+
+	if (arg < 0)
+		return cli_fail(err, errlen, "%s:%u: unknown key '%s' (the keys are uvdpad's long "
+				"options: uvdpad --help)", c->path, line, key);
+	/* A flag, or an optional value given as yes or no: on, or left out. */
+	if (arg != required_argument && !parse_bool(value, &on))
+		return on ? cli_set(o, key, NULL, err, errlen) : 0;
+	if (arg == no_argument)
+		return cli_fail(err, errlen, "%s:%u: %s = %s: yes or no", c->path, line, key, value);
+	value = keep(c, value);
+	if (!value)
+		return -ENOMEM;
+	ret = cli_set(o, key, value, msg, sizeof(msg));
+	if (ret)
+		snprintf(err, errlen, "%s:%u: %s", c->path, line, msg);
+	return ret;
+}
+
+/* One "key = value" line into @o, checked as the command line's option of that name. */
+static int parse_line(struct config *c, struct cli_opts *o, char *s, unsigned int line,
+		      char *err, size_t errlen)
+{
+	const char *p = c->path;
+	char *eq, *key, *value, msg[256];
+	size_t len;
+	int ret;
 
 	eq = strchr(s, '=');
 	if (!eq)
-		return fail(err, errlen, "%s:%u: '%s': expected 'key = value'", p, line, s);
+		return cli_fail(err, errlen, "%s:%u: '%s': expected 'key = value'", p, line, s);
 	*eq = '\0';
 	key = trim(s);
 	value = trim(eq + 1);
 	if (!islower((unsigned char)key[0]) ||
 	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(key))
-		return fail(err, errlen, "%s:%u: '%s': a key is an option name, like queues", p,
-			    line, key);
+		return cli_fail(err, errlen, "%s:%u: '%s': a key is an option name, like queues", p,
+				line, key);
 	len = strlen(value);
 	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
 		value[len - 1] = '\0';
 		value++;
 	} else if (strchr(value, '"')) {
-		return fail(err, errlen, "%s:%u: %s: a quoted value is quoted whole: \"...\"", p,
-			    line, key);
+		return cli_fail(err, errlen, "%s:%u: %s: a quoted value is quoted whole: \"...\"", p,
+				line, key);
 	}
 	if (!value[0])
-		return fail(err, errlen, "%s:%u: %s has no value", p, line, key);
+		return cli_fail(err, errlen, "%s:%u: %s has no value", p, line, key);
 	if (listed(key, command_line_only, sizeof(command_line_only) / sizeof(*command_line_only)))
-		return fail(err, errlen, "%s:%u: %s is for the command line (uvdpad --config %s "
-			    "--%s), not for the file", p, line, key, p, key);
+		return cli_fail(err, errlen, "%s:%u: %s is for the command line (uvdpad --config %s "
+				"--%s), not for the file", p, line, key, p, key);
 	if (strcmp(key, PARAM_KEY) && seen(c, key))
-		return fail(err, errlen, "%s:%u: %s given twice (first on line %u)", p, line, key,
-			    seen(c, key));
-	k = give(c, key, line);
-	if (!k)
+		return cli_fail(err, errlen, "%s:%u: %s given twice (first on line %u)", p, line, key,
+				seen(c, key));
+	if (!give(c, key, line))
 		return -ENOMEM;
 	if (!strcmp(key, "type")) {
-		if (strcmp(value, "blk") && strcmp(value, "net"))
-			return fail(err, errlen, "%s:%u: type = %s: blk or net", p, line, value);
-		/* The type goes first, as on the command line. */
-		free(c->argv[1]);
-		c->argv[1] = strdup(value);
-		c->lines[1] = line;
-		c->keys[1] = (char *)k;
-		return c->argv[1] ? 0 : -ENOMEM;
+		value = keep(c, value);
+		if (!value)
+			return -ENOMEM;
+		ret = cli_set_type(o, value, msg, sizeof(msg));
+		if (ret)
+			snprintf(err, errlen, "%s:%u: %s", p, line, msg);
+		return ret;
 	}
-	if (!strcmp(key, PARAM_KEY))
-		return add_word(c, strdup(value), line, k);
-	if (listed(key, flags, sizeof(flags) / sizeof(*flags)) || !strcmp(key, "attach")) {
-		if (!parse_bool(value, &on)) {
-			if (!on)
-				return 0;
-			return asprintf(&word, "--%s", key) < 0 ? -ENOMEM :
-				add_word(c, word, line, k);
-		}
-		if (strcmp(key, "attach"))
-			return fail(err, errlen, "%s:%u: %s = %s: yes or no", p, line, key, value);
+	if (!strcmp(key, PARAM_KEY)) {
+		if (!strchr(value, '=') || value[0] == '=')
+			return cli_fail(err, errlen, "%s:%u: %s = %s: a parameter of the filter, "
+					"key=value", p, line, key, value);
+		return add_param(c, value, line);
 	}
-	if (asprintf(&word, "--%s=%s", key, value) < 0)
-		return -ENOMEM;
-	return add_word(c, word, line, k);
+	return set_option(c, o, key, value, line, err, errlen);
 }
 
-/* The device name the unit instance stands for: the file's name without ".conf". */
-static char *name_of(const char *path)
-{
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t len = strlen(base);
-
-	if (len > 5 && !strcmp(base + len - 5, ".conf"))
-		len -= 5;
-	return strndup(base, len);
-}
-
-static int read_file(struct config *c, FILE *f, char *err, size_t errlen)
+static int read_file(struct config *c, struct cli_opts *o, FILE *f, char *err, size_t errlen)
 {
 	unsigned int line = 0;
-	char *buf = NULL, *s, *name;
+	char *buf = NULL, *s;
 	size_t cap = 0;
 	int ret = 0;
 
@@ -221,50 +222,84 @@ static int read_file(struct config *c, FILE *f, char *err, size_t errlen)
 		cut_comment(buf);
 		s = trim(buf);
 		if (*s)
-			ret = parse_line(c, s, line, err, errlen);
+			ret = parse_line(c, o, s, line, err, errlen);
 	}
 	free(buf);
 	if (!ret && ferror(f))
 		ret = -EIO;
+	if (!ret && !seen(c, "type"))
+		return cli_fail(err, errlen, "%s: no type line: say 'type = blk' or 'type = net'",
+				c->path);
+	return ret;
+}
+
+/* After the file, the command line's further options (@n words): how to start this time. */
+static int set_extra(struct config *c, struct cli_opts *o, int n, char **extra, char *err,
+		     size_t errlen)
+{
+	char **argv = calloc(n + 2, sizeof(*argv));
+	char msg[384];
+	int ret;
+
+	if (!argv)
+		return -ENOMEM;
+	/* getopt's argv[0]; it reorders the rest, so a copy of the array. */
+	argv[0] = "uvdpad";
+	if (n)
+		memcpy(argv + 1, extra, n * sizeof(*argv));
+	ret = cli_set_args(o, n + 1, argv, msg, sizeof(msg));
+	if (!ret && o->help)
+		ret = cli_fail(msg, sizeof(msg), "--help does not go with --config");
+	if (!ret && o->nr_filter_params)
+		ret = cli_fail(msg, sizeof(msg), "'%s': filter parameters go in the file "
+			       "(" PARAM_KEY " = %s)", o->filter_params[0], o->filter_params[0]);
 	if (ret)
-		return ret;
-	if (!seen(c, "type"))
-		return fail(err, errlen, "%s: no type line: say 'type = blk' or 'type = net'",
-			    c->path);
-	if (seen(c, "name"))
-		return 0;
-	name = name_of(c->path);
-	if (!name || asprintf(&s, "--name=%s", name) < 0) {
+		snprintf(err, errlen, "%s: %s", c->path, msg);
+	free(argv);
+	return ret;
+}
+
+/* The device name the unit instance stands for: the file's name without ".conf". */
+static int default_name(struct config *c, struct cli_opts *o, char *err, size_t errlen)
+{
+	const char *base = strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
+	size_t len = strlen(base);
+	char *name;
+
+	if (len > 5 && !strcmp(base + len - 5, ".conf"))
+		len -= 5;
+	name = strndup(base, len);
+	if (!name || !keep(c, name)) {
 		free(name);
 		return -ENOMEM;
 	}
 	free(name);
-	return add_word(c, s, 0, NULL);
+	return cli_set(o, "name", c->strs[c->nr_strs - 1], err, errlen);
 }
 
 /*
- * The line a message of cli_parse() is about: that of the first option it
- * names ("--size '3x': ...") or the first value it quotes ("'a=1': ..."),
- * among those the file gave; 0 when it is about none of them.
+ * The line a message of cli_finish() is about: that of the first option it
+ * names ("--workers 3: more workers than --queues 2") or the first filter
+ * parameter it quotes ("'a=1': ..."), among those the file gave; 0 when it
+ * is about none of them.
  */
 static unsigned int line_of(const struct config *c, const char *msg)
 {
 	const char *m;
+	unsigned int i;
 	size_t len;
-	int i;
 
 	for (m = strstr(msg, "--"); m; m = strstr(m + 2, "--")) {
 		len = strspn(m + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
-		for (i = 2; i < c->argc; i++)
-			if (c->lines[i] && strlen(c->keys[i]) == len &&
-			    !strncmp(c->keys[i], m + 2, len))
-				return c->lines[i];
+		for (i = 0; i < c->nr_given; i++)
+			if (strlen(c->given[i]) == len && !strncmp(c->given[i], m + 2, len))
+				return c->given_lines[i];
 	}
-	for (i = 2; i < c->argc; i++) {
-		len = strlen(c->argv[i]);
-		for (m = strchr(msg, '\''); c->lines[i] && m; m = strchr(m + 1, '\''))
-			if (!strncmp(m + 1, c->argv[i], len) && m[1 + len] == '\'')
-				return c->lines[i];
+	for (i = 0; i < c->nr_params; i++) {
+		len = strlen(c->params[i]);
+		for (m = strchr(msg, '\''); m; m = strchr(m + 1, '\''))
+			if (!strncmp(m + 1, c->params[i], len) && m[1 + len] == '\'')
+				return c->param_lines[i];
 	}
 	return 0;
 }
@@ -275,36 +310,30 @@ int config_load(struct config *c, const char *path, int nr_extra, char **extra,
 	char msg[512];
 	unsigned int line;
 	FILE *f;
-	int ret, i;
+	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->path = path;
-	ret = add_word(c, strdup("uvdpad"), 0, NULL);
-	if (!ret)
-		ret = add_word(c, strdup("?"), 0, NULL);
-	if (ret)
-		return ret;
+	cli_init(o);
 	f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = read_file(c, f, err, errlen);
+	ret = read_file(c, o, f, err, errlen);
 	fclose(f);
+	if (!ret)
+		ret = set_extra(c, o, nr_extra, extra, err, errlen);
+	if (!ret && !cli_given(o, "name"))
+		ret = default_name(c, o, err, errlen);
 	if (ret == -ENOMEM || ret == -EIO)
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
-	for (i = 0; !ret && i < nr_extra; i++)
-		ret = add_word(c, strdup(extra[i]), 0, NULL);
 	if (ret)
 		return ret;
-	c->args = malloc((c->argc + 1) * sizeof(*c->args));
-	if (!c->args)
-		return -ENOMEM;
-	memcpy(c->args, c->argv, (c->argc + 1) * sizeof(*c->args));
-	ret = cli_parse(c->argc, c->args, o, msg, sizeof(msg));
-	if (!ret && o->help)
-		ret = fail(msg, sizeof(msg), "--help does not go with --config");
+	o->filter_params = c->params;
+	o->nr_filter_params = c->nr_params;
+	ret = cli_finish(o, msg, sizeof(msg));
 	if (!ret)
 		return 0;
 	line = line_of(c, msg);
@@ -318,16 +347,14 @@ int config_load(struct config *c, const char *path, int nr_extra, char **extra,
 void config_free(struct config *c)
 {
 	unsigned int i;
-	int j;
 
-	for (j = 0; j < c->argc; j++)
-		free(c->argv[j]);
+	for (i = 0; i < c->nr_strs; i++)
+		free(c->strs[i]);
 	for (i = 0; i < c->nr_given; i++)
 		free(c->given[i]);
-	free(c->argv);
-	free(c->args);
-	free(c->lines);
-	free(c->keys);
+	free(c->strs);
+	free(c->params);
+	free(c->param_lines);
 	free(c->given);
 	free(c->given_lines);
 	memset(c, 0, sizeof(*c));

@@ -2,9 +2,9 @@
 /*
  * A device's configuration file (docs/uvdpad.conf.5), as the systemd unit
  * uvdpad@NAME.service reads /etc/uvdpa/NAME.conf: one device per file,
- * "key = value" lines whose keys are uvdpad's long options. The file
- * becomes the command line it stands for, so that every option means, and
- * is checked, exactly as on the command line.
+ * "key = value" lines whose keys are uvdpad's long options, each set and
+ * checked through the option table (cli_set(), daemon/cli.h) exactly as on
+ * the command line, with the file and line in every message.
  */
 #ifndef UVDPA_CONFIG_H
 #define UVDPA_CONFIG_H
@@ -15,14 +15,13 @@
 
 struct config {
 	const char *path;
-	/* "uvdpad", the type, the file's options, then the extra arguments. */
-	char **argv;
-	int argc;
-	/* What cli_parse() got, and reordered (getopt moves operands last). */
-	char **args;
-	/* Per argv word: the line and key it comes from; 0 and NULL for the others. */
-	unsigned int *lines;
-	char **keys;
+	/* Every value given: @o's strings point into them. */
+	char **strs;
+	unsigned int nr_strs;
+	/* The filter parameters, in order, and their lines: o->filter_params. */
+	char **params;
+	unsigned int *param_lines;
+	unsigned int nr_params;
 	/* Every key the file gives, "key = no" flags too, to refuse a second one. */
 	char **given;
 	unsigned int *given_lines;

@@ -514,7 +514,7 @@ static int run(const struct cli_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct config conf = { .argv = NULL };
+	struct config conf = { .path = NULL };
 	struct cli_opts o;
 	int ret = options(argc, argv, &conf, &o);
 
