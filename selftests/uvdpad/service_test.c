@@ -4,9 +4,9 @@
  * with --reconnect=auto, NOTIFY_SOCKET on a socket this test reads and a
  * watchdog. READY=1 comes once the device is attached; a kill -9 under fio
  * verify and the restart systemd would do lose nothing; a stop leaves
- * nothing; a worker made to hang (stopped with ptrace) stops the
- * keep-alives until it answers again. Every wait is for a message, a
- * counter or an exit, each bounded.
+ * nothing; a worker or the VDUSE control thread made to hang (stopped
+ * with ptrace) stops the keep-alives until it answers again. Every wait
+ * is for a message, a counter or an exit, each bounded.
  */
 #include <linux/vduse.h>
 #include <sys/ioctl.h>
@@ -286,7 +286,13 @@ static pid_t find_thread(pid_t pid, const char *comm)
 	return tid;
 }
 
-TEST_F_TIMEOUT(svc, hung_worker_stops_the_watchdog, 180)
+/*
+ * Stop thread @comm where it is (ptrace), the rest of the daemon running
+ * on: the keep-alives stop and STATUS= says @stuck; let it go: the status
+ * it had, and keep-alives again.
+ */
+static void hang_thread(struct __test_metadata *_metadata, FIXTURE_DATA(svc) *self,
+			const char *comm, const char *stuck)
 {
 	char msg[512], ready[512];
 	int status, i;
@@ -297,16 +303,15 @@ TEST_F_TIMEOUT(svc, hung_worker_stops_the_watchdog, 180)
 	ASSERT_EQ(0, wait_msg(self->nfd, "READY=1\n", ready, sizeof(ready)));
 	ASSERT_EQ(0, wait_msg(self->nfd, "WATCHDOG=1", msg, sizeof(msg)));
 
-	/* Worker 1 stops where it is, the rest of the daemon runs on. */
-	tid = find_thread(self->d.pid, "uvdpa-w1");
-	ASSERT_LT(0, tid) TH_LOG("no thread named uvdpa-w1");
+	tid = find_thread(self->d.pid, comm);
+	ASSERT_LT(0, tid) TH_LOG("no thread named %s", comm);
 	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, tid, NULL, NULL));
 	ASSERT_EQ(0, ptrace(PTRACE_INTERRUPT, tid, NULL, NULL));
 	ASSERT_EQ(tid, waitpid(tid, &status, __WALL));
 
 	/* At most the keep-alive for the probe it answered before; then the status, then none. */
 	ASSERT_EQ(0, wait_msg(self->nfd, "STATUS=", msg, sizeof(msg)));
-	EXPECT_STREQ("STATUS=worker 1 does not answer", msg);
+	EXPECT_STREQ(stuck, msg);
 	/*
 	 * No news is what is tested here: three probe periods without a
 	 * keep-alive (a live daemon sends one per period).
@@ -315,13 +320,24 @@ TEST_F_TIMEOUT(svc, hung_worker_stops_the_watchdog, 180)
 		if (!next_msg(self->nfd, 500, msg, sizeof(msg)))
 			EXPECT_STRNE("WATCHDOG=1", msg);
 
-	/* It answers again: the status it had, and keep-alives. */
 	ASSERT_EQ(0, ptrace(PTRACE_DETACH, tid, NULL, NULL));
 	ASSERT_EQ(0, next_msg(self->nfd, MSG_TIMEOUT_MS, msg, sizeof(msg)));
 	EXPECT_STREQ(strstr(ready, "STATUS="), msg);
 	ASSERT_EQ(0, next_msg(self->nfd, MSG_TIMEOUT_MS, msg, sizeof(msg)));
 	EXPECT_STREQ("WATCHDOG=1", msg);
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+TEST_F_TIMEOUT(svc, hung_worker_stops_the_watchdog, 180)
+{
+	hang_thread(_metadata, self, "uvdpa-w1", "STATUS=worker 1 does not answer");
+}
+
+/* The thread that answers the kernel's messages (a reset, say) counts too. */
+TEST_F_TIMEOUT(svc, hung_control_thread_stops_the_watchdog, 180)
+{
+	hang_thread(_metadata, self, "uvdpa-vduse",
+		    "STATUS=the VDUSE control thread does not answer");
 }
 
 /* Without NOTIFY_SOCKET (by hand, in a shell) the daemon runs as it always did. */

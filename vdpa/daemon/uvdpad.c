@@ -201,6 +201,12 @@ static bool worker_answers(void *arg)
 	return worker_alive(arg);
 }
 
+/* A reset waits for the workers: a stuck worker can stop this one too, and is named first. */
+static bool control_answers(void *arg)
+{
+	return vduse_dev_alive(arg);
+}
+
 /* Control thread, before any queue runs: see struct vduse_dev_params. */
 static void use_fixed(void *arg, const struct iovec *umem)
 {
@@ -339,6 +345,7 @@ static int serve_start(struct daemon *d)
 	notify_ready("%s", d->wd.status);
 	for (i = 0; i < s->nr_workers; i++)
 		watchdog_add(&d->wd, worker_answers, d->workers[i], "worker %u", i);
+	watchdog_add(&d->wd, control_answers, &d->dev, "the VDUSE control thread");
 	return 0;
 }
 

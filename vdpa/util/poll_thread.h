@@ -10,14 +10,20 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 
 #define POLL_THREAD_MAX_FDS 4
 
 struct poll_thread {
 	pthread_t thread;
 	int stop_fd;
-	/* The caller's descriptors, then the stop eventfd. */
-	struct pollfd fds[POLL_THREAD_MAX_FDS + 1];
+	int probe_fd;		/* poll_thread_alive()'s wake-up */
+	/* poll_thread_alive(): the probe sent, and the last one the loop answered. */
+	atomic_uint ping;
+	atomic_uint pong;
+	/* The caller's descriptors, then the stop and the probe eventfds. */
+	struct pollfd fds[POLL_THREAD_MAX_FDS + 2];
 	unsigned int nr;
 	int (*ready)(void *arg, const struct pollfd *fds);
 	void *arg;
@@ -32,6 +38,12 @@ struct poll_thread {
  */
 int poll_thread_start(struct poll_thread *t, const char *what, const int *fds, unsigned int nr,
 		      int (*ready)(void *arg, const struct pollfd *fds), void *arg);
+/*
+ * For the service manager's watchdog: true if the thread came back to
+ * poll() since the previous call (the first call: true), and then wakes it
+ * for the next probe. Never waits for the thread.
+ */
+bool poll_thread_alive(struct poll_thread *t);
 /* End the thread (or wait for it, if @ready ended it) and release it. */
 void poll_thread_stop(struct poll_thread *t);
 

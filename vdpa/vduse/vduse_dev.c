@@ -648,8 +648,15 @@ int vduse_dev_run(struct vduse_dev *d, struct worker **workers, unsigned int nr)
 	ret = poll_thread_start(&d->control, "control", fds, 3, control_ready, d);
 	if (ret)
 		return ret;
+	/* What ps, a debugger and the watchdog's status line call it. */
+	pthread_setname_np(d->control.thread, "uvdpa-vduse");
 	d->running = true;
 	return 0;
+}
+
+bool vduse_dev_alive(struct vduse_dev *d)
+{
+	return !d->running || poll_thread_alive(&d->control);
 }
 
 void vduse_dev_stop(struct vduse_dev *d)

@@ -108,6 +108,12 @@ void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req
 /* Stop the control thread (queues stop with the device's reset, or here). */
 void vduse_dev_stop(struct vduse_dev *d);
 /*
+ * For the watchdog: whether the control thread ("uvdpa-vduse") came back
+ * to its messages since the previous call (poll_thread_alive()); true when
+ * it does not run.
+ */
+bool vduse_dev_alive(struct vduse_dev *d);
+/*
  * Change @len bytes of the config space at @offset and tell the driver with
  * a config interrupt (e.g. virtio-net's link status). Any thread.
  */
