@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/ctl.h"
@@ -19,7 +20,10 @@
 #include "util/run_dir.h"
 #include "uvdpa_ctl.h"
 
-/* A client gets this long to send its request: a stuck one cannot hold the socket. */
+/*
+ * A client gets this long to send its whole request: one connection is
+ * served at a time, so a stuck client delays the next by this much at most.
+ */
 #define REQUEST_TIMEOUT_MS 5000
 
 struct ctl {
@@ -187,16 +191,30 @@ static int dispatch(struct ctl_dev *dev, char *line, FILE *out, char *err, size_
 	return -EINVAL;
 }
 
-/* Read one request line, with a deadline: its length, or -errno. */
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/*
+ * Read one request line by a deadline for the whole request, not per read,
+ * so that a client trickling a byte at a time cannot hold the socket: its
+ * length, or -errno.
+ */
 static int read_request(int fd, char *line, size_t len)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long long deadline = now_ms() + REQUEST_TIMEOUT_MS, left;
 	size_t got = 0;
 	ssize_t n;
 	int ret;
 
 	for (;;) {
-		if (poll(&p, 1, REQUEST_TIMEOUT_MS) <= 0)
+		left = deadline - now_ms();
+		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return -ETIMEDOUT;
 		n = read(fd, line + got, len - 1 - got);
 		if (n <= 0)
@@ -254,6 +272,25 @@ static void serve(struct ctl *c, int fd)
 	free(reply);
 }
 
+/*
+ * The socket's mode is the first gate; the peer's credentials the second,
+ * should the file's mode or the directory's be widened: uid 0 or ours.
+ */
+static bool peer_allowed(int fd)
+{
+	static const char refused[] = UVDPA_CTL_ERROR " permission denied: only root or "
+				      "the daemon's user may use its control socket\n";
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return false;
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	write_all(fd, refused, sizeof(refused) - 1);
+	return false;
+}
+
 /* The socket's thread: one connection at a time. */
 static int ctl_ready(void *arg, const struct pollfd *fds)
 {
@@ -265,17 +302,26 @@ static int ctl_ready(void *arg, const struct pollfd *fds)
 	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	serve(c, fd);
+	if (peer_allowed(fd))
+		serve(c, fd);
 	close(fd);
 	return 0;
 }
 
-/* A socket file left by a daemon that died: nobody answers on it. */
+/*
+ * A socket file left by a daemon that died: nobody answers on it. Anything
+ * else in its place (a symlink someone planted) is left alone, and never
+ * connected through.
+ */
 static bool stale(const struct sockaddr_un *addr)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct stat st;
 	bool dead;
+	int fd;
 
+	if (lstat(addr->sun_path, &st) || !S_ISSOCK(st.st_mode))
+		return false;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
 	dead = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) && errno == ECONNREFUSED;
@@ -286,31 +332,32 @@ static bool stale(const struct sockaddr_un *addr)
 static int listen_on(struct ctl *c, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	const char *dir = run_dir();
-	mode_t mask;
 	int ret;
 
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+	ret = run_dir_make(err, errlen);
+	if (ret)
 		return ret;
-	}
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", c->path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
-	/* Only root (the daemon's owner) may steer the device. */
-	mask = umask(0177);
 	ret = bind(c->fd, (struct sockaddr *)&addr, sizeof(addr));
 	if (ret && errno == EADDRINUSE && stale(&addr)) {
 		unlink(c->path);
 		ret = bind(c->fd, (struct sockaddr *)&addr, sizeof(addr));
 	}
-	umask(mask);
+	/*
+	 * Only root and the daemon's uid may steer the device. The umask is
+	 * the process's, and other threads run: set the mode after bind()
+	 * instead. Until then the socket is in a directory only we can enter.
+	 */
+	if (!ret)
+		ret = chmod(c->path, 0600);
 	if (ret) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot listen on %s: %s", c->path,
-			 ret == -EADDRINUSE ? "another uvdpad serves that name" : strerror(-ret));
+			 ret == -EADDRINUSE ? "another uvdpad serves that name, or something "
+			 "else is in its place" : strerror(-ret));
 		return ret;
 	}
 	if (listen(c->fd, 8)) {

@@ -37,9 +37,8 @@ int state_file_create(struct state_file *f, const struct state_file_params *p)
 	ret = state_file_path(p->name, f->path, sizeof(f->path));
 	if (ret)
 		return ret;
-	if (mkdir(run_dir(), 0700) && errno != EEXIST)
-		return -errno;
-	fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* A symlink planted in its place is refused (ELOOP), never followed. */
+	fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	ret = ftruncate(fd, vq_log_size(p->nr_queues)) ? -errno :
@@ -95,7 +94,7 @@ int state_file_open(struct state_file *f, const struct state_file_params *p, cha
 	ret = state_file_path(p->name, f->path, sizeof(f->path));
 	if (ret)
 		return ret;
-	fd = open(f->path, O_RDWR | O_CLOEXEC);
+	fd = open(f->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	ret = fstat(fd, &st) ? -errno : 0;

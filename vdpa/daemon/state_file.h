@@ -32,7 +32,10 @@ struct state_file {
 
 /* Where the state of device @name lives: 0 or -ENAMETOOLONG. */
 int state_file_path(const char *name, char *path, size_t len);
-/* Start a fresh log for a new device: 0 or -errno. */
+/*
+ * Start a fresh log for a new device, in the run directory run_dir_make()
+ * checked: 0 or -errno (-ELOOP for a symlink in the file's place).
+ */
 int state_file_create(struct state_file *f, const struct state_file_params *p);
 /*
  * Map the log a previous daemon left for the device: 0, -ENOENT when there

@@ -21,6 +21,7 @@
 #include "daemon/state_file.h"
 #include "daemon/watchdog.h"
 #include "util/log.h"
+#include "util/run_dir.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vdpa_nl.h"
 #include "vduse/vduse_dev.h"
@@ -232,8 +233,15 @@ static int serve_open(struct daemon *d)
 		.umem_ready = use_fixed,
 		.umem_arg = s->be,
 	};
+	char err[256];
 	int ret;
 
+	/* Before the device: a run directory others can write in is refused with nothing made. */
+	ret = run_dir_make(err, sizeof(err));
+	if (ret) {
+		log_err("%s", err);
+		return ret;
+	}
 	if (o->attach) {
 		ret = vdpa_nl_open(&d->nl);
 		if (ret) {

@@ -14,6 +14,13 @@
 #define RUN_DIR_STATE "state"
 
 const char *run_dir(void);
+/*
+ * Make the run directory, mode 0700, or check the one there: a directory
+ * (not a symlink to one) owned by root or this uid, not writable by group or
+ * others, since whoever can write in it can plant the socket or the state
+ * file another daemon trusts. 0, or -errno with one line in @err.
+ */
+int run_dir_make(char *err, size_t errlen);
 /* @path = RUN_DIR/NAME.EXT: 0, or -ENAMETOOLONG when it does not fit in @len. */
 int run_path(const char *name, const char *ext, char *path, size_t len);
 
