@@ -8,6 +8,7 @@
  * hostile ring the daemon is alive, has said so in exactly one line, and
  * serves the device again once the driver resets it.
  */
+#include <sys/utsname.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -365,6 +366,30 @@ TEST_F_TIMEOUT(vhost, queue_enabled_after_driver_ok, 120)
 	}
 	EXPECT_EQ(0, count_lines(self, "uvdpad:"));
 	EXPECT_EQ(0, stop(self));
+}
+
+/*
+ * The VDUSE API version the daemon negotiates: 1 on 7.x, 0 on 6.x, which
+ * knows no other. Its -v log says which.
+ */
+TEST(vduse_api_negotiated)
+{
+	const char *want;
+	struct utsname u;
+	struct daemon d = { 0 };
+	char err[8192];
+	int status;
+
+	ASSERT_EQ(0, uname(&u));
+	want = atoi(u.release) >= 7 ? "VDUSE API version 1" : "VDUSE API version 0";
+	snprintf(d.name, sizeof(d.name), "ksft-api%d", getpid());
+	ASSERT_EQ(0, daemon_spawn(&d, d.name, "blk", "--name", d.name, "--backend", "null",
+				  "--size", "16M", "-v", NULL));
+	ASSERT_EQ(0, daemon_wait_ready(&d, &status));
+	EXPECT_EQ(0, daemon_stop(&d, SIGTERM));
+	read_all(d.err, err, sizeof(err));
+	EXPECT_NE(NULL, strstr(err, want)) TH_LOG("want '%s' in: %s", want, err);
+	daemon_close(&d);
 }
 
 /* Malformed requests (not rings): an error status where there is room, the queue going on. */

@@ -16,9 +16,12 @@
 #include "dev/blk.h"
 #include "util/log.h"
 #include "vduse/vduse_dev.h"
+#include "vduse/vduse_uapi.h"
 #include "fuzz_input.h"
 
 #define NR_QUEUES 3
+/* The last request type the daemon knows: it must refuse those after it. */
+#define LAST_TYPE UVDPA_VDUSE_SET_VQ_GROUP_ASID
 #define NR_WORKERS 2
 #define MAX_MSGS 64
 
@@ -66,8 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.left && n++ < MAX_MSGS) {
 		memset(&req, 0, sizeof(req));
 		sel = next(&in);
-		/* Mostly the three known types, sometimes anything. */
-		req.type = sel & 0x80 ? (uint32_t)next64(&in) : sel % 4;
+		/* Mostly the known types and the next, sometimes anything. */
+		req.type = sel & 0x80 ? (uint32_t)next64(&in) : sel % (LAST_TYPE + 2);
 		req.request_id = n;
 		switch (req.type) {
 		case VDUSE_SET_STATUS:
@@ -80,15 +83,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			req.iova.start = next64(&in);
 			req.iova.last = next64(&in);
 			break;
+		case UVDPA_VDUSE_SET_VQ_GROUP_ASID:
+			/* A group and an address space, mostly small. */
+			req.padding[0] = sel & 0x40 ? (uint32_t)next64(&in) : next(&in) % 3;
+			req.padding[1] = next(&in) % 3;
+			break;
 		}
 		vduse_dev_dispatch(&dev, &req, &resp);
 		if (resp.request_id != req.request_id)
 			abort();
 		if (resp.result != VDUSE_REQ_RESULT_OK && resp.result != VDUSE_REQ_RESULT_FAILED)
 			abort();
-		if (req.type > VDUSE_UPDATE_IOTLB && resp.result != VDUSE_REQ_RESULT_FAILED)
+		if (req.type > LAST_TYPE && resp.result != VDUSE_REQ_RESULT_FAILED)
 			abort();
 		if (req.type == VDUSE_GET_VQ_STATE && resp.vq_state.index != req.vq_state.index)
+			abort();
+		/* One group in one address space: anything else is refused. */
+		if (req.type == UVDPA_VDUSE_SET_VQ_GROUP_ASID &&
+		    (req.padding[0] || req.padding[1]) && resp.result != VDUSE_REQ_RESULT_FAILED)
 			abort();
 	}
 	/* The next input starts from a reset device, as after a driver's reset. */

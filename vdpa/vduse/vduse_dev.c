@@ -16,6 +16,7 @@
 #include "vduse/vdpa_bus.h"
 #include "vduse/vduse_dev.h"
 #include "vduse/vduse_resume.h"
+#include "vduse/vduse_uapi.h"
 
 #define CONTROL "/dev/vduse/control"
 
@@ -37,11 +38,28 @@ static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
 	return 0;
 }
 
+/*
+ * Before VDUSE_CREATE_DEV: the newest API version both know. 6.12 answers
+ * 0; 7.x answers 1 and from then on expects version 1's VDUSE_CREATE_DEV,
+ * so a kernel newer still is held to 1, the newest we know.
+ */
+static int negotiate(struct vduse_dev *d, __u64 *api)
+{
+	if (ioctl(d->ctl_fd, VDUSE_GET_API_VERSION, api))
+		return -errno;
+	if (*api > VDUSE_API_VERSION_1)
+		*api = VDUSE_API_VERSION_1;
+	if (ioctl(d->ctl_fd, VDUSE_SET_API_VERSION, api))
+		return -errno;
+	log_debug("VDUSE API version %llu", (unsigned long long)*api);
+	return 0;
+}
+
 int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
 {
 	struct vduse_dev_config *cfg;
-	__u64 api = 0;
 	char path[VDUSE_NAME_MAX + 16];
+	__u64 api;
 	unsigned int i;
 	int ret;
 
@@ -52,10 +70,9 @@ int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
 	d->ctl_fd = open(CONTROL, O_RDWR | O_CLOEXEC);
 	if (d->ctl_fd < 0)
 		return errno == ENOENT ? -ENODEV : -errno;
-	if (ioctl(d->ctl_fd, VDUSE_SET_API_VERSION, &api)) {
-		ret = -errno;
+	ret = negotiate(d, &api);
+	if (ret)
 		goto err_ctl;
-	}
 	cfg = calloc(1, sizeof(*cfg) + p->config_size);
 	if (!cfg) {
 		ret = -ENOMEM;
@@ -67,6 +84,11 @@ int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
 	cfg->features = p->features;
 	cfg->vq_num = p->nr_queues;
 	cfg->vq_align = 4096;
+	/* Version 1: one group of queues in one address space, all a blk or net device needs. */
+	if (api >= VDUSE_API_VERSION_1) {
+		VDUSE_CONFIG_NGROUPS(cfg) = 1;
+		VDUSE_CONFIG_NAS(cfg) = 1;
+	}
 	cfg->config_size = p->config_size;
 	memcpy(cfg->config, p->config, p->config_size);
 	ret = ioctl(d->ctl_fd, VDUSE_CREATE_DEV, cfg) ? -errno : 0;
@@ -455,6 +477,8 @@ static void vq_state_of(struct vduse_dev *d, struct vduse_vq_state *s)
 void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
 			struct vduse_dev_response *resp)
 {
+	struct uvdpa_vduse_vq_group_asid ga;
+
 	memset(resp, 0, sizeof(*resp));
 	resp->request_id = req->request_id;
 	resp->result = VDUSE_REQ_RESULT_OK;
@@ -467,7 +491,14 @@ void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req
 		set_status(d, req->s.status);
 		break;
 	case VDUSE_UPDATE_IOTLB:
+		/* Version 1's range adds an address space after these: we have one. */
 		update_iotlb(d, req->iova.start, req->iova.last);
+		break;
+	case UVDPA_VDUSE_SET_VQ_GROUP_ASID:
+		/* The one group stays in the one address space (vduse_dev_create()). */
+		memcpy(&ga, req->padding, sizeof(ga));
+		if (ga.group || ga.asid)
+			resp->result = VDUSE_REQ_RESULT_FAILED;
 		break;
 	default:
 		resp->result = VDUSE_REQ_RESULT_FAILED;
