@@ -8,6 +8,7 @@
  * hostile ring the daemon is alive, has said so in exactly one line, and
  * serves the device again once the driver resets it.
  */
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
@@ -16,6 +17,7 @@
 #include "kselftest_harness.h"
 #include "uvdpad_util.h"
 #include "vduse/vdpa_bus.h"
+#include "vduse/vduse_uapi.h"
 #include "vhost_guest.h"
 
 #define MiB (1024 * 1024ULL)
@@ -350,8 +352,9 @@ TEST_F_TIMEOUT(vhost, driver_never_sets_driver_ok, 120)
 }
 
 /*
- * Queues enabled only after DRIVER_OK, as QEMU's virtio-net does: VDUSE
- * tells the daemon nothing; the first kick must get the queue served.
+ * Queues enabled only after DRIVER_OK, as QEMU's virtio-net does: 6.12's
+ * VDUSE tells the daemon nothing, and the first kick must get the queue
+ * served; 7.x's sends VDUSE_SET_VQ_READY (VDUSE_F_QUEUE_READY).
  */
 TEST_F_TIMEOUT(vhost, queue_enabled_after_driver_ok, 120)
 {
@@ -368,9 +371,59 @@ TEST_F_TIMEOUT(vhost, queue_enabled_after_driver_ok, 120)
 	EXPECT_EQ(0, stop(self));
 }
 
+/* The VDUSE features the running kernel offers: none before 7.x (no VDUSE_GET_FEATURES). */
+static uint64_t kernel_vduse_features(void)
+{
+	uint64_t f = 0;
+	int fd = open("/dev/vduse/control", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && ioctl(fd, VDUSE_GET_FEATURES, &f))
+		f = 0;
+	if (fd >= 0)
+		close(fd);
+	return f;
+}
+
 /*
- * The VDUSE API version the daemon negotiates: 1 on 7.x, 0 on 6.x, which
- * knows no other. Its -v log says which.
+ * VDUSE_F_QUEUE_READY: a queue the driver disables is not served, and once
+ * enabled again goes on from where it stopped, not from the ring state the
+ * driver set before DRIVER_OK (which would serve old chains again).
+ */
+TEST_F_TIMEOUT(vhost, queue_disabled_and_enabled_again, 120)
+{
+	uint32_t id, len;
+	uint8_t *status;
+	uint64_t iova;
+	int posted;
+
+	if (!(kernel_vduse_features() & (1ULL << VDUSE_F_QUEUE_READY)))
+		SKIP(return, "no VDUSE_F_QUEUE_READY in this kernel (before 7.x): "
+			     "VDUSE tells the daemon nothing of a disabled queue");
+	ASSERT_EQ(0, up(self, variant));
+	EXPECT_TRUE(write_read(_metadata, self, variant, R_DATA1, 0, 16384, 50));
+	ASSERT_EQ(0, vg_enable(&self->g, 0, false));
+	pattern(vg_alloc(&self->g, R_DATA1, 4096, 4096, &iova), 4096, 51);
+	posted = vg_blk_post(&self->g, 0, VIRTIO_BLK_T_OUT, 256, iova, 4096, variant->indirect,
+			     R_RING, &status);
+	ASSERT_LE(0, posted);
+	vg_kick(&self->g, 0);
+	/* Bounded: a disabled queue must not complete it within half a second. */
+	EXPECT_EQ(0, vg_wait_used(&self->g, 0, &id, &len, 500));
+	ASSERT_EQ(0, vg_enable(&self->g, 0, true));
+	vg_kick(&self->g, 0);
+	ASSERT_EQ(1, vg_wait_used(&self->g, 0, &id, &len, TIMEOUT_MS));
+	EXPECT_EQ((uint32_t)posted, id);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, *status);
+	EXPECT_TRUE(file_holds(self->img, 256, 4096, 51));
+	EXPECT_TRUE(write_read(_metadata, self, variant, R_DATA2, 512, 16384, 52));
+	EXPECT_EQ(0, count_lines(self, "uvdpad:"));
+	EXPECT_EQ(0, stop(self));
+}
+
+/*
+ * The VDUSE API version and features the daemon negotiates: 1 with
+ * queue-ready on 7.x, 0 and none on 6.x, which knows no other. Its -v log
+ * says which.
  */
 TEST(vduse_api_negotiated)
 {
@@ -381,7 +434,8 @@ TEST(vduse_api_negotiated)
 	int status;
 
 	ASSERT_EQ(0, uname(&u));
-	want = atoi(u.release) >= 7 ? "VDUSE API version 1" : "VDUSE API version 0";
+	want = atoi(u.release) >= 7 ? "VDUSE API version 1, features: queue-ready" :
+				      "VDUSE API version 0, features: none";
 	snprintf(d.name, sizeof(d.name), "ksft-api%d", getpid());
 	ASSERT_EQ(0, daemon_spawn(&d, d.name, "blk", "--name", d.name, "--backend", "null",
 				  "--size", "16M", "-v", NULL));

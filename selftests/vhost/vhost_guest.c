@@ -236,12 +236,12 @@ static int setup_queue(struct vg *g, unsigned int i, uint16_t size, unsigned int
 	    ioctl(g->fd, VHOST_SET_VRING_KICK, &kick) ||
 	    ioctl(g->fd, VHOST_SET_VRING_CALL, &call))
 		return -errno;
-	return g->enable_late ? 0 : vg_enable(g, i);
+	return g->enable_late ? 0 : vg_enable(g, i, true);
 }
 
-int vg_enable(struct vg *g, unsigned int q)
+int vg_enable(struct vg *g, unsigned int q, bool on)
 {
-	struct vhost_vring_state enable = { .index = q, .num = 1 };
+	struct vhost_vring_state enable = { .index = q, .num = on };
 
 	return ioctl(g->fd, VHOST_VDPA_SET_VRING_ENABLE, &enable) ? -errno : 0;
 }
@@ -286,7 +286,7 @@ int vg_start(struct vg *g, uint64_t features, unsigned int nr_queues, uint16_t s
 		return 0;
 	ret = vg_set_status(g, st | VIRTIO_CONFIG_S_DRIVER_OK);
 	for (i = 0; !ret && g->enable_late && i < nr_queues; i++)
-		ret = vg_enable(g, i);
+		ret = vg_enable(g, i, true);
 	return ret;
 }
 

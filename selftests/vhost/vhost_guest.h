@@ -105,8 +105,8 @@ void *vg_ptr(struct vg *g, uint64_t iova);
 int vg_start(struct vg *g, uint64_t features, unsigned int nr_queues, uint16_t size,
 	     unsigned int r, bool driver_ok);
 int vg_set_status(struct vg *g, uint8_t status);
-/* VHOST_VDPA_SET_VRING_ENABLE on queue @q. */
-int vg_enable(struct vg *g, unsigned int q);
+/* VHOST_VDPA_SET_VRING_ENABLE on queue @q: enable it (@on) or disable it. */
+int vg_enable(struct vg *g, unsigned int q, bool on);
 int vg_get_status(struct vg *g, uint8_t *status);
 int vg_get_config(struct vg *g, unsigned int off, void *buf, unsigned int len);
 

@@ -21,7 +21,7 @@
 
 #define NR_QUEUES 3
 /* The last request type the daemon knows: it must refuse those after it. */
-#define LAST_TYPE UVDPA_VDUSE_SET_VQ_GROUP_ASID
+#define LAST_TYPE UVDPA_VDUSE_SET_VQ_READY
 #define NR_WORKERS 2
 #define MAX_MSGS 64
 
@@ -84,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			req.iova.last = next64(&in);
 			break;
 		case UVDPA_VDUSE_SET_VQ_GROUP_ASID:
-			/* A group and an address space, mostly small. */
+		case UVDPA_VDUSE_SET_VQ_READY:
+			/* A group and an address space, or a queue and ready: mostly small. */
 			req.padding[0] = sel & 0x40 ? (uint32_t)next64(&in) : next(&in) % 3;
 			req.padding[1] = next(&in) % 3;
 			break;

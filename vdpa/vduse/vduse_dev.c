@@ -26,7 +26,8 @@ static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
 	d->fd = -1;
 	d->bounce_fd = -1;
 	d->enable_fd = -1;
-	if (strlen(p->name) >= sizeof(d->name) || !p->name[0])
+	if (strlen(p->name) >= sizeof(d->name) || !p->name[0] ||
+	    p->nr_queues > VDUSE_DEV_MAX_QUEUES)
 		return -EINVAL;
 	strcpy(d->name, p->name);
 	d->nr_queues = p->nr_queues;
@@ -38,20 +39,33 @@ static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
 	return 0;
 }
 
+/* The VDUSE features uvdpad serves where the kernel offers them (docs/kernel-features.md). */
+#define WANTED_FEATURES (1ULL << VDUSE_F_QUEUE_READY)
+
 /*
- * Before VDUSE_CREATE_DEV: the newest API version both know. 6.12 answers
+ * Before VDUSE_CREATE_DEV: the newest API version both know (6.12 answers
  * 0; 7.x answers 1 and from then on expects version 1's VDUSE_CREATE_DEV,
- * so a kernel newer still is held to 1, the newest we know.
+ * so a kernel newer still is held to 1, the newest we know), and the VDUSE
+ * features both know (6.12 has no VDUSE_GET_FEATURES: none).
  */
 static int negotiate(struct vduse_dev *d, __u64 *api)
 {
+	__u64 features = 0;
+
 	if (ioctl(d->ctl_fd, VDUSE_GET_API_VERSION, api))
 		return -errno;
 	if (*api > VDUSE_API_VERSION_1)
 		*api = VDUSE_API_VERSION_1;
 	if (ioctl(d->ctl_fd, VDUSE_SET_API_VERSION, api))
 		return -errno;
-	log_debug("VDUSE API version %llu", (unsigned long long)*api);
+	if (ioctl(d->ctl_fd, VDUSE_GET_FEATURES, &features))
+		features = 0;
+	features &= WANTED_FEATURES;
+	if (features && ioctl(d->ctl_fd, VDUSE_SET_FEATURES, &features))
+		return -errno;
+	log_debug("VDUSE API version %llu, features:%s%s", (unsigned long long)*api,
+		  features ? "" : " none",
+		  features & (1ULL << VDUSE_F_QUEUE_READY) ? " queue-ready" : "");
 	return 0;
 }
 
@@ -280,7 +294,12 @@ static bool bounce_in_use(struct vduse_dev *d)
 	return vdpa_bus_driver(d->name, driver, sizeof(driver)) || strcmp(driver, "vhost_vdpa");
 }
 
-/* Take queue @i as the driver set it up (@info): only while its worker is stopped. */
+/*
+ * Take queue @i as the driver set it up (@info): only while its worker is
+ * stopped. A queue enabled again after a disable (VDUSE_SET_VQ_READY) goes
+ * on from where it stopped: the ring state in @info is from before it ran,
+ * and vhost-vdpa refuses a new one after DRIVER_OK unless suspended.
+ */
 static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse_vq_info *info)
 {
 	bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
@@ -294,7 +313,9 @@ static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse
 		.driver_addr = info->driver_addr,
 		.device_addr = info->device_addr,
 	};
-	if (packed) {
+	if (d->queue_ran & (1ULL << i)) {
+		worker_queue_state(worker_of(d, i), i, &state);
+	} else if (packed) {
 		state = (struct vq_state){
 			.avail_idx = info->packed.last_avail_idx,
 			.avail_wrap = info->packed.last_avail_counter,
@@ -305,6 +326,7 @@ static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse
 		state = (struct vq_state){ .avail_idx = info->split.avail_index };
 	}
 	worker_queue_config(worker_of(d, i), i, &cfg, &state);
+	d->queue_ran |= 1ULL << i;
 	if (d->log)
 		vq_log_reset(vq_log_queue(d->log, i), &cfg, &state);
 	log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info->num,
@@ -327,12 +349,13 @@ static void queues_start(struct vduse_dev *d, uint8_t status)
 		struct vduse_vq_eventfd kick = { .index = i };
 
 		worker_queue_config(w, i, NULL, NULL);
+		d->queue_ran &= ~(1ULL << i);
 		if (d->log)
 			vq_log_reset(vq_log_queue(d->log, i), NULL, NULL);
 		/*
 		 * The kernel drops the kick eventfd on every reset. A queue the
-		 * driver enables only after DRIVER_OK gets it too: its first
-		 * kick is how we learn of it (VDUSE sends no message).
+		 * driver enables only after DRIVER_OK gets it too: without
+		 * VDUSE_F_QUEUE_READY its first kick is how we learn of it.
 		 */
 		kick.fd = worker_queue_kick_fd(w, i);
 		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick)) {
@@ -354,7 +377,8 @@ static void queues_start(struct vduse_dev *d, uint8_t status)
 
 /*
  * A kick at a queue that was not ready at DRIVER_OK: QEMU's virtio-net over
- * vhost-vdpa enables its queues only after it. Start the ones now enabled.
+ * vhost-vdpa enables its queues only after it, which 6.12's VDUSE does not
+ * report. Start the ones now enabled.
  */
 static void queues_enabled(struct vduse_dev *d)
 {
@@ -474,10 +498,42 @@ static void vq_state_of(struct vduse_dev *d, struct vduse_vq_state *s)
 	}
 }
 
+/*
+ * VDUSE_SET_VQ_READY (VDUSE_F_QUEUE_READY): the driver enables or disables
+ * queue @index; the kernel changes its ready bit once we answer. Before
+ * DRIVER_OK there is nothing to do: queues_start() reads every queue then.
+ * A disabled queue is drained, and keeps its state for VDUSE_GET_VQ_STATE
+ * and the next enable.
+ */
+static void vq_ready(struct vduse_dev *d, unsigned int index, bool ready)
+{
+	struct vduse_vq_info info = { .index = index };
+	struct worker *w = worker_of(d, index);
+
+	log_debug("queue %u: %s by the driver", index, ready ? "enabled" : "disabled");
+	if (!w || !(d->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    worker_queue_configured(w, index) == ready)
+		return;
+	if (ready && ioctl(d->fd, VDUSE_VQ_GET_INFO, &info)) {
+		log_err("queue %u: cannot read its setup: %s", index, strerror(errno));
+		return;
+	}
+	worker_stop(w);
+	if (ready) {
+		queue_config(d, index, &info);
+	} else {
+		worker_queue_config(w, index, NULL, NULL);
+		if (d->log)
+			vq_log_reset(vq_log_queue(d->log, index), NULL, NULL);
+	}
+	worker_start(w);
+}
+
 void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
 			struct vduse_dev_response *resp)
 {
 	struct uvdpa_vduse_vq_group_asid ga;
+	struct uvdpa_vduse_vq_ready vr;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->request_id = req->request_id;
@@ -493,6 +549,10 @@ void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req
 	case VDUSE_UPDATE_IOTLB:
 		/* Version 1's range adds an address space after these: we have one. */
 		update_iotlb(d, req->iova.start, req->iova.last);
+		break;
+	case UVDPA_VDUSE_SET_VQ_READY:
+		memcpy(&vr, req->padding, sizeof(vr));
+		vq_ready(d, vr.num, vr.ready);
 		break;
 	case UVDPA_VDUSE_SET_VQ_GROUP_ASID:
 		/* The one group stays in the one address space (vduse_dev_create()). */
@@ -605,10 +665,12 @@ static int resume(struct vduse_dev *d)
 			continue;
 		/* The old daemon's eventfd is still the kernel's: replace it with ours. */
 		kick.fd = worker_queue_kick_fd(w, i);
-		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick))
+		if (ioctl(d->fd, VDUSE_VQ_SETUP_KICKFD, &kick)) {
 			ret = -errno;
-		else
+		} else {
 			worker_queue_resume(w, i, &cfg[i]);
+			d->queue_ran |= 1ULL << i;
+		}
 		running++;
 	}
 	if (ret)

@@ -21,6 +21,9 @@
 #include "vduse/iotlb.h"
 #include "worker/worker.h"
 
+/* Queues a device may have: a bit each in struct vduse_dev.queue_ran. */
+#define VDUSE_DEV_MAX_QUEUES 64
+
 struct vduse_dev_params {
 	const char *name;
 	uint32_t device_id;	/* VIRTIO_ID_* */
@@ -49,6 +52,7 @@ struct vduse_dev {
 	uint16_t queue_size;
 	uint8_t status;
 	uint64_t driver_features;
+	uint64_t queue_ran;	/* bit per queue: served since DRIVER_OK */
 	struct worker **workers;
 	/* Each worker's cache of IOTLB mappings, its struct iova_xlate. */
 	struct iotlb *tlbs;

@@ -21,12 +21,27 @@
 #define VDUSE_CONFIG_NAS(c)	((c)->nas)
 #endif
 
+/* VDUSE features, asked for on the control device before VDUSE_CREATE_DEV. */
+#ifndef VDUSE_GET_FEATURES
+#define VDUSE_GET_FEATURES	_IOR(VDUSE_BASE, 0x04, __u64)
+#define VDUSE_SET_FEATURES	_IOW(VDUSE_BASE, 0x05, __u64)
+#endif
+#ifndef VDUSE_F_QUEUE_READY
+#define VDUSE_F_QUEUE_READY	0
+#endif
+
 /* enum vduse_req_type's 7.x members, and their payloads in the request's union. */
 #define UVDPA_VDUSE_SET_VQ_GROUP_ASID	3
+#define UVDPA_VDUSE_SET_VQ_READY	4
 
 struct uvdpa_vduse_vq_group_asid {
 	__u32 group;
 	__u32 asid;
+};
+
+struct uvdpa_vduse_vq_ready {
+	__u32 num;
+	__u32 ready;
 };
 
 #endif
