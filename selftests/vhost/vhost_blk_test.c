@@ -10,6 +10,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
+#include <linux/vhost.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -421,9 +422,54 @@ TEST_F_TIMEOUT(vhost, queue_disabled_and_enabled_again, 120)
 }
 
 /*
+ * VHOST_VDPA_SUSPEND (VDUSE_F_SUSPEND) with writes in flight: what is used
+ * by then is all that is ever used, and the queue state read after it is
+ * where the driver sees the rings; after a reset the device serves again.
+ */
+TEST_F_TIMEOUT(vhost, suspend_holds_the_state, 120)
+{
+	const unsigned int n = QSIZE / 4;
+	struct vg_queue *q = &self->g.queues[0];
+	unsigned int i, used = 0;
+	uint32_t id, len, base;
+	uint16_t avail0;
+	uint8_t *status;
+	uint64_t iova;
+
+	if (!(self->g.backend_features & (1ULL << VHOST_BACKEND_F_SUSPEND)))
+		SKIP(return, "vhost-vdpa cannot suspend this device: no VDUSE_F_SUSPEND "
+			     "in this kernel (before 7.x)");
+	ASSERT_EQ(0, up(self, variant));
+	avail0 = q->avail_idx;
+	for (i = 0; i < n; i++) {
+		pattern(vg_alloc(&self->g, R_DATA1, 65536, 4096, &iova), 65536, i);
+		ASSERT_LE(0, vg_blk_post(&self->g, 0, VIRTIO_BLK_T_OUT, i * 128, iova, 65536,
+					 variant->indirect, R_RING, &status));
+	}
+	ASSERT_EQ(0, vg_suspend(&self->g));
+	while (vg_wait_used(&self->g, 0, &id, &len, 0) == 1)
+		used++;
+	ASSERT_EQ(0, vg_vring_base(&self->g, 0, &base));
+	if (self->g.packed) {
+		EXPECT_EQ((uint32_t)(q->next_used | q->used_wrap << 15), base >> 16);
+	} else {
+		EXPECT_EQ((uint16_t)(avail0 + used), (uint16_t)base);
+	}
+	/* Bounded: nothing more within half a second, not even for a new kick. */
+	vg_kick(&self->g, 0);
+	EXPECT_EQ(0, vg_wait_used(&self->g, 0, &id, &len, 500));
+	TH_LOG("%u of %u writes used before the suspend", used, n);
+	ASSERT_EQ(0, vg_set_status(&self->g, 0));
+	ASSERT_EQ(0, up(self, variant));
+	EXPECT_TRUE(write_read(_metadata, self, variant, R_DATA2, 4096, 16384, 60));
+	EXPECT_EQ(0, count_lines(self, "uvdpad:"));
+	EXPECT_EQ(0, stop(self));
+}
+
+/*
  * The VDUSE API version and features the daemon negotiates: 1 with
- * queue-ready on 7.x, 0 and none on 6.x, which knows no other. Its -v log
- * says which.
+ * queue-ready and suspend on 7.x, 0 and none on 6.x, which knows no other.
+ * Its -v log says which.
  */
 TEST(vduse_api_negotiated)
 {
@@ -434,7 +480,7 @@ TEST(vduse_api_negotiated)
 	int status;
 
 	ASSERT_EQ(0, uname(&u));
-	want = atoi(u.release) >= 7 ? "VDUSE API version 1, features: queue-ready" :
+	want = atoi(u.release) >= 7 ? "VDUSE API version 1, features: queue-ready suspend" :
 				      "VDUSE API version 0, features: none";
 	snprintf(d.name, sizeof(d.name), "ksft-api%d", getpid());
 	ASSERT_EQ(0, daemon_spawn(&d, d.name, "blk", "--name", d.name, "--backend", "null",

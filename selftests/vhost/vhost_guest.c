@@ -43,6 +43,9 @@ int vg_open(struct vg *g, const char *path)
 		errno = EOPNOTSUPP;
 		goto err;
 	}
+	/* Where the device can be suspended (7.x VDUSE with VDUSE_F_SUSPEND). */
+	bf |= have & (1ULL << VHOST_BACKEND_F_SUSPEND);
+	g->backend_features = bf;
 	if (ioctl(g->fd, VHOST_SET_BACKEND_FEATURES, &bf) ||
 	    ioctl(g->fd, VHOST_VDPA_GET_DEVICE_ID, &g->device_id) ||
 	    ioctl(g->fd, VHOST_GET_FEATURES, &g->device_features) ||
@@ -244,6 +247,23 @@ int vg_enable(struct vg *g, unsigned int q, bool on)
 	struct vhost_vring_state enable = { .index = q, .num = on };
 
 	return ioctl(g->fd, VHOST_VDPA_SET_VRING_ENABLE, &enable) ? -errno : 0;
+}
+
+int vg_vring_base(struct vg *g, unsigned int q, uint32_t *base)
+{
+	struct vhost_vring_state s = { .index = q };
+
+	if (ioctl(g->fd, VHOST_GET_VRING_BASE, &s))
+		return -errno;
+	*base = s.num;
+	return 0;
+}
+
+int vg_suspend(struct vg *g)
+{
+	if (!(g->backend_features & (1ULL << VHOST_BACKEND_F_SUSPEND)))
+		return -EOPNOTSUPP;
+	return ioctl(g->fd, VHOST_VDPA_SUSPEND) ? -errno : 0;
 }
 
 int vg_start(struct vg *g, uint64_t features, unsigned int nr_queues, uint16_t size,

@@ -63,6 +63,7 @@ struct vg {
 	uint32_t device_id;
 	uint64_t device_features;
 	uint64_t features;	/* negotiated */
+	uint64_t backend_features;	/* 1 << VHOST_BACKEND_F_*, negotiated */
 	bool packed;
 	bool indirect;
 	uint16_t max_queue_size;
@@ -107,6 +108,14 @@ int vg_start(struct vg *g, uint64_t features, unsigned int nr_queues, uint16_t s
 int vg_set_status(struct vg *g, uint8_t status);
 /* VHOST_VDPA_SET_VRING_ENABLE on queue @q: enable it (@on) or disable it. */
 int vg_enable(struct vg *g, unsigned int q, bool on);
+/*
+ * VHOST_GET_VRING_BASE of queue @q: split, the device's next available
+ * index; packed, its next available slot and wrap counter in the low half,
+ * its next used ones in the high half.
+ */
+int vg_vring_base(struct vg *g, unsigned int q, uint32_t *base);
+/* VHOST_VDPA_SUSPEND: -EOPNOTSUPP where the device cannot be suspended. */
+int vg_suspend(struct vg *g);
 int vg_get_status(struct vg *g, uint8_t *status);
 int vg_get_config(struct vg *g, unsigned int off, void *buf, unsigned int len);
 

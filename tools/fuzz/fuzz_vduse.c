@@ -21,7 +21,7 @@
 
 #define NR_QUEUES 3
 /* The last request type the daemon knows: it must refuse those after it. */
-#define LAST_TYPE UVDPA_VDUSE_SET_VQ_READY
+#define LAST_TYPE UVDPA_VDUSE_SUSPEND
 #define NR_WORKERS 2
 #define MAX_MSGS 64
 
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&req, 0, sizeof(req));
 	req.type = VDUSE_SET_STATUS;
 	vduse_dev_dispatch(&dev, &req, &resp);
-	if (dev.status)
+	if (dev.status || dev.suspended)
 		abort();
 	return 0;
 }

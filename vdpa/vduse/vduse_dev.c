@@ -40,7 +40,7 @@ static int dev_init(struct vduse_dev *d, const struct vduse_dev_params *p)
 }
 
 /* The VDUSE features uvdpad serves where the kernel offers them (docs/kernel-features.md). */
-#define WANTED_FEATURES (1ULL << VDUSE_F_QUEUE_READY)
+#define WANTED_FEATURES ((1ULL << VDUSE_F_QUEUE_READY) | (1ULL << VDUSE_F_SUSPEND))
 
 /*
  * Before VDUSE_CREATE_DEV: the newest API version both know (6.12 answers
@@ -63,9 +63,10 @@ static int negotiate(struct vduse_dev *d, __u64 *api)
 	features &= WANTED_FEATURES;
 	if (features && ioctl(d->ctl_fd, VDUSE_SET_FEATURES, &features))
 		return -errno;
-	log_debug("VDUSE API version %llu, features:%s%s", (unsigned long long)*api,
+	log_debug("VDUSE API version %llu, features:%s%s%s", (unsigned long long)*api,
 		  features ? "" : " none",
-		  features & (1ULL << VDUSE_F_QUEUE_READY) ? " queue-ready" : "");
+		  features & (1ULL << VDUSE_F_QUEUE_READY) ? " queue-ready" : "",
+		  features & (1ULL << VDUSE_F_SUSPEND) ? " suspend" : "");
 	return 0;
 }
 
@@ -168,6 +169,14 @@ static struct worker *worker_of(struct vduse_dev *d, unsigned int index)
 		if (worker_has_queue(d->workers[i], index))
 			return d->workers[i];
 	return NULL;
+}
+
+static int inject_irq(void *ctx, unsigned int index)
+{
+	struct vduse_dev *d = ctx;
+	__u32 i = index;
+
+	return ioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &i) ? -errno : 0;
 }
 
 static void workers_start(struct vduse_dev *d)
@@ -333,6 +342,12 @@ static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse
 		  packed ? "packed" : "split", (unsigned long long)info->desc_addr);
 }
 
+/* Whether the workers serve the queues: from DRIVER_OK until the reset or a suspend. */
+static bool serving(const struct vduse_dev *d)
+{
+	return d->status & VIRTIO_CONFIG_S_DRIVER_OK && !d->suspended;
+}
+
 /* DRIVER_OK: read what the driver set up and hand each ready queue to its worker. */
 static void queues_start(struct vduse_dev *d, uint8_t status)
 {
@@ -386,7 +401,7 @@ static void queues_enabled(struct vduse_dev *d)
 	bool any = false;
 	unsigned int i;
 
-	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+	if (!serving(d))
 		return;
 	for (i = 0; i < d->nr_queues; i++) {
 		info[i] = (struct vduse_vq_info){ .index = i };
@@ -438,9 +453,12 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 	log_debug("status %#x -> %#x", d->status, status);
 	if (ok && !was_ok)
 		queues_start(d, status);
-	else if (!ok && was_ok)
+	else if (!ok && was_ok && !d->suspended)
 		/* Before the answer: the kernel frees the rings once we reply. */
 		workers_stop(d);
+	/* A suspend lasts as long as DRIVER_OK: the workers stopped with it. */
+	if (!ok)
+		d->suspended = false;
 	/*
 	 * The kernel frees coherent (ring) memory without an IOTLB update
 	 * message, and the next driver may get the same IOVAs with other
@@ -462,7 +480,7 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 
 static void update_iotlb(struct vduse_dev *d, uint64_t start, uint64_t last)
 {
-	bool running = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+	bool running = serving(d);
 
 	log_debug("iotlb update [%#llx, %#llx]", (unsigned long long)start,
 		  (unsigned long long)last);
@@ -477,7 +495,7 @@ static void update_iotlb(struct vduse_dev *d, uint64_t start, uint64_t last)
 static void vq_state_of(struct vduse_dev *d, struct vduse_vq_state *s)
 {
 	struct worker *w = worker_of(d, s->index);
-	bool running = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
+	bool running = serving(d);
 	struct vq_state st;
 
 	if (!w)
@@ -518,7 +536,9 @@ static void vq_ready(struct vduse_dev *d, unsigned int index, bool ready)
 		log_err("queue %u: cannot read its setup: %s", index, strerror(errno));
 		return;
 	}
-	worker_stop(w);
+	/* Suspended, the workers stay stopped: the change waits for a start that never comes. */
+	if (serving(d))
+		worker_stop(w);
 	if (ready) {
 		queue_config(d, index, &info);
 	} else {
@@ -526,7 +546,37 @@ static void vq_ready(struct vduse_dev *d, unsigned int index, bool ready)
 		if (d->log)
 			vq_log_reset(vq_log_queue(d->log, index), NULL, NULL);
 	}
-	worker_start(w);
+	if (serving(d))
+		worker_start(w);
+}
+
+/*
+ * VDUSE_SUSPEND (VDUSE_F_SUSPEND, vhost-vdpa's VHOST_VDPA_SUSPEND): from our
+ * answer on the kernel passes on no kick and no interrupt until the reset
+ * (VDUSE has no resume). Drain every queue first and keep the workers
+ * stopped, so that VDUSE_GET_VQ_STATE is exact and nothing is used after
+ * it; the interrupt a notification filter held back goes out now, while
+ * the kernel still passes it.
+ */
+static void suspend(struct vduse_dev *d)
+{
+	unsigned int i;
+
+	log_debug("suspend");
+	if (serving(d)) {
+		workers_stop(d);
+		for (i = 0; i < d->nr_queues; i++) {
+			int err = 0;
+
+			if (worker_queue_configured(worker_of(d, i), i))
+				err = inject_irq(d, i);
+			if (err)
+				log_err("queue %u: cannot inject an interrupt: %s", i,
+					strerror(-err));
+		}
+	}
+	/* Only a running device is suspended (vhost-vdpa asks only then). */
+	d->suspended = d->status & VIRTIO_CONFIG_S_DRIVER_OK;
 }
 
 void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req,
@@ -553,6 +603,9 @@ void vduse_dev_dispatch(struct vduse_dev *d, const struct vduse_dev_request *req
 	case UVDPA_VDUSE_SET_VQ_READY:
 		memcpy(&vr, req->padding, sizeof(vr));
 		vq_ready(d, vr.num, vr.ready);
+		break;
+	case UVDPA_VDUSE_SUSPEND:
+		suspend(d);
 		break;
 	case UVDPA_VDUSE_SET_VQ_GROUP_ASID:
 		/* The one group stays in the one address space (vduse_dev_create()). */
@@ -588,8 +641,7 @@ static int control_ready(void *arg, const struct pollfd *fds)
 	struct vduse_dev *d = arg;
 	int ret;
 
-	if (fds[1].revents & POLLIN && efd_take(d->bounce_fd) &&
-	    d->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+	if (fds[1].revents & POLLIN && efd_take(d->bounce_fd) && serving(d)) {
 		workers_stop(d);
 		umem_register(d);
 		workers_start(d);
@@ -604,14 +656,6 @@ static int control_ready(void *arg, const struct pollfd *fds)
 		}
 	}
 	return 0;
-}
-
-static int inject_irq(void *ctx, unsigned int index)
-{
-	struct vduse_dev *d = ctx;
-	__u32 i = index;
-
-	return ioctl(d->fd, VDUSE_VQ_INJECT_IRQ, &i) ? -errno : 0;
 }
 
 static void queue_kicked(void *ctx, unsigned int index)
@@ -758,7 +802,7 @@ void vduse_dev_stop(struct vduse_dev *d)
 		return;
 	poll_thread_stop(&d->control);
 	d->running = false;
-	if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
+	if (serving(d))
 		workers_stop(d);
 	close(d->enable_fd);
 	d->enable_fd = -1;

@@ -53,6 +53,7 @@ struct vduse_dev {
 	uint8_t status;
 	uint64_t driver_features;
 	uint64_t queue_ran;	/* bit per queue: served since DRIVER_OK */
+	bool suspended;		/* VDUSE_SUSPEND, until the reset */
 	struct worker **workers;
 	/* Each worker's cache of IOTLB mappings, its struct iova_xlate. */
 	struct iotlb *tlbs;

@@ -29,10 +29,14 @@
 #ifndef VDUSE_F_QUEUE_READY
 #define VDUSE_F_QUEUE_READY	0
 #endif
+#ifndef VDUSE_F_SUSPEND
+#define VDUSE_F_SUSPEND		1
+#endif
 
 /* enum vduse_req_type's 7.x members, and their payloads in the request's union. */
 #define UVDPA_VDUSE_SET_VQ_GROUP_ASID	3
 #define UVDPA_VDUSE_SET_VQ_READY	4
+#define UVDPA_VDUSE_SUSPEND		5
 
 struct uvdpa_vduse_vq_group_asid {
 	__u32 group;
