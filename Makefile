@@ -188,7 +188,7 @@ check: deps
 	$(Q)$(MAKE) fuzzers
 	$(Q)KERNELS="$(KERNELS)" NESTED=$(NESTED) tools/check --ksft $(abspath $(O))/san/ksft --fuzz $(abspath $(O))/fuzz \
 		--smoke $(SMOKE_SECONDS) --native "$(NATIVE_TARGETS)" --vduse "$(VDUSE_TARGETS)" \
-		--nested "$(NESTED_TARGETS)"
+		--nested "$(NESTED_TARGETS)" --every-kernel "$(VDUSE_EVERY_KERNEL)"
 
 fuzz: fuzzers
 	$(Q)for f in $(FUZZERS); do tools/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done

@@ -5,5 +5,11 @@
 # test VMs take their programs in this order.
 NATIVE_TARGETS := ring blk cli filter net service worker nbd
 VDUSE_TARGETS := uvdpad vhost vduse
+# What of them runs on every kernel of KERNELS, the rest on the first only:
+# the programs that drive VDUSE, vhost-vdpa and virtio_vdpa the most
+# (attach and removal under I/O, reconnect, every ring from a userspace
+# driver, the control device). The others test uvdpad's own logic, which
+# does not change with the kernel under it (docs/testing.md).
+VDUSE_EVERY_KERNEL := uvdpad:blk_test uvdpad:reconnect_test vhost vduse
 # Nested VMs (slow): make check runs them unless NESTED=0.
 NESTED_TARGETS := nested
