@@ -29,6 +29,7 @@ FUZZ_SECONDS ?= 300
 # 900 s to boot, and soft-locks on a loaded 2-core host (docs/testing.md).
 NESTED ?= 0
 SMOKE_SECONDS ?= 18
+NPROC := $(shell nproc)
 UVDPA_CACHE ?= $(HOME)/.cache/uvdpa
 export UVDPA_CACHE
 
@@ -184,8 +185,8 @@ fuzzers: $(FUZZERS)
 # The native tests, the fuzz smoke runs and the VDUSE suites run from the
 # sanitizer build; tools/check prints the one summary line CI reads.
 check: deps
-	$(Q)$(MAKE) SAN=1 ksft-install
-	$(Q)$(MAKE) fuzzers
+	$(Q)$(MAKE) -j$(NPROC) SAN=1 ksft-install
+	$(Q)$(MAKE) -j$(NPROC) fuzzers
 	$(Q)KERNELS="$(KERNELS)" NESTED=$(NESTED) tools/check --ksft $(abspath $(O))/san/ksft --fuzz $(abspath $(O))/fuzz \
 		--smoke $(SMOKE_SECONDS) --native "$(NATIVE_TARGETS)" --vduse "$(VDUSE_TARGETS)" \
 		--nested "$(NESTED_TARGETS)" --every-kernel "$(VDUSE_EVERY_KERNEL)"
