@@ -256,9 +256,9 @@ TEST_F(blk, flush_reaches_the_backend)
 	close(fd);
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 	read_all(self->d.err, err, sizeof(err));
-	EXPECT_EQ(NULL, strstr(err, " flushes 0 ")) TH_LOG("%s", err);
-	EXPECT_NE(NULL, strstr(err, " flushes ")) TH_LOG("%s", err);
-	EXPECT_NE(NULL, strstr(err, " io_errors 0 bad_requests 0")) TH_LOG("%s", err);
+	EXPECT_EQ(NULL, strstr(err, " flushes=0 ")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, " flushes=")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, " io_errors=0 bad_requests=0")) TH_LOG("%s", err);
 }
 
 /*

@@ -69,12 +69,12 @@ static long long stop_and_count(struct __test_metadata *_metadata,
 
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 	read_all(self->d.err, err, sizeof(err));
-	p = strstr(err, " io_errors ");
+	p = strstr(err, " io_errors=");
 	if (!p) {
 		TH_LOG("no counters in: %s", err);
 		return -1;
 	}
-	return atoll(p + strlen(" io_errors "));
+	return atoll(p + strlen(" io_errors="));
 }
 
 static int dd(const char *flags, const char *dev, unsigned long long sector)
