@@ -100,7 +100,9 @@ include selftests/targets.mk
 KSFT_INSTALL := $(abspath $(OUT))/ksft
 
 UVDPAD := $(OUT)/uvdpad
-LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0 libbpf libsystemd) -lpthread
+# librbd and librados ship no pkg-config file in Debian 12 (librbd-dev).
+LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0 libbpf libsystemd) -lrbd -lrados \
+	  -lpthread
 UVDPACTL := $(OUT)/uvdpactl
 
 all: $(LIB) $(UVDPAD) $(UVDPACTL) $(BENCHES)

@@ -264,6 +264,7 @@ TEST(find)
 	ASSERT_EQ(&be_null_ops, be_find("null"));
 	ASSERT_EQ(&be_ram_ops, be_find("ram"));
 	ASSERT_EQ(&be_nbd_ops, be_find("nbd"));
+	ASSERT_EQ(&be_rbd_ops, be_find("rbd"));
 	ASSERT_EQ(NULL, be_find("tape"));
 }
 

@@ -96,6 +96,19 @@ TEST(nbd_forms)
 	EXPECT_TRUE(p.o.read_only);
 }
 
+/* --rbd alone is the rbd backend; --ceph-conf and --ceph-id go with it only. */
+TEST(rbd_forms)
+{
+	struct parsed p;
+
+	PARSE(&p, "blk", "--name", "b", "--rbd", "rbd/disk", "--ceph-conf", "/c", "--ceph-id", "u");
+	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
+	EXPECT_STREQ("rbd", p.o.backend);
+	EXPECT_STREQ("rbd/disk", p.o.rbd);
+	EXPECT_STREQ("/c", p.o.ceph_conf);
+	EXPECT_STREQ("u", p.o.ceph_id);
+}
+
 TEST(help)
 {
 	struct parsed p;
@@ -134,7 +147,7 @@ TEST(refused)
 	REFUSED("unknown device type 'disk'", "disk", "--name", "b");
 	REFUSED("--name is required", "blk", "--file", "f");
 	REFUSED("no '/'", "blk", "--name", "a/b", "--file", "f");
-	REFUSED("give --file PATH, --nbd URI, or --backend null|ram", "blk", "--name", "b");
+	REFUSED("give --file PATH, --nbd URI, --rbd POOL/IMAGE, or --backend null|ram", "blk", "--name", "b");
 	REFUSED("--backend 'tape'", "blk", "--name", "b", "--backend", "tape", "--size", "1M");
 	REFUSED("needs --file", "blk", "--name", "b", "--backend", "file");
 	REFUSED("--file goes with", "blk", "--name", "b", "--backend", "null", "--file", "f",
@@ -152,6 +165,9 @@ TEST(refused)
 		"--nbd", "nbd://h/e");
 	REFUSED("--size goes with the file, null or ram backend, not 'nbd'", "blk", "--name", "b",
 		"--nbd", "nbd://h/e", "--size", "1M");
+	REFUSED("--ceph-id goes with the rbd backend, not 'file'", "blk", "--name", "b", "--file",
+		"f", "--ceph-id", "u");
+	REFUSED("rbd backend needs --rbd POOL/IMAGE", "blk", "--name", "b", "--backend", "rbd");
 	REFUSED("--queues '0'", "blk", "--name", "b", "--file", "f", "--queues", "0");
 	REFUSED("--queues '65'", "blk", "--name", "b", "--file", "f", "--queues", "65");
 	REFUSED("--workers '0'", "blk", "--name", "b", "--file", "f", "--workers", "0");

@@ -289,7 +289,7 @@ TEST_F(config, combination_errors)
 	REFUSED(2, "--file, --backend, --size", "type = net\nfile = /a\n");
 	REFUSED(3, "--tap, --tap-fd, --mac and --mtu go with net",
 		"type = blk\nfile = /a\nmtu = 9000\n");
-	REFUSED(0, "give --file PATH, --nbd URI, or --backend", "type = blk\n");
+	REFUSED(0, "give --file PATH, --nbd URI, --rbd POOL/IMAGE, or --backend", "type = blk\n");
 	REFUSED(2, "give --tap or --tap-fd, not both", "type = net\ntap = t0\ntap-fd = 3\n");
 }
 

@@ -20,24 +20,11 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "backend/backend.h"
+#include "../lib/be_drive.h"
 
 #define MiB (1024 * 1024)
 #define DISK (16 * MiB)
 #define MAX_REQ 64
-
-struct t_req {
-	bool done;
-	int res;
-};
-
-static void t_complete(struct be_ctx *ctx, uint64_t req, int res)
-{
-	struct t_req *r = (struct t_req *)(uintptr_t)req;
-
-	r->done = true;
-	r->res = res;
-}
 
 FIXTURE(nbd) {
 	char dir[48], sock[64], file[96], uri[160];
@@ -48,14 +35,6 @@ FIXTURE(nbd) {
 	bool opened;
 	uint8_t *buf;
 };
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
 
 /*
  * Start "@argv" and wait (bounded) until its socket accepts connections, or
@@ -177,53 +156,6 @@ static int t_open(FIXTURE_DATA(nbd) *self, const char *uri, bool ro)
 	return self->be.ops->attach(&self->be, &self->ctx);
 }
 
-/* Run the ring until every request in @r[0..n) is done (bounded): 0 or -ETIMEDOUT. */
-static int t_wait(FIXTURE_DATA(nbd) *self, struct t_req *r, unsigned int n, int timeout_ms)
-{
-	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000000 };
-	long long end = now_ms() + timeout_ms;
-	struct io_uring_cqe *cqe;
-	unsigned int i;
-
-	for (;;) {
-		for (i = 0; i < n && r[i].done; i++)
-			;
-		if (i == n)
-			return 0;
-		if (now_ms() > end)
-			return -ETIMEDOUT;
-		io_uring_submit_and_wait_timeout(&self->ring, &cqe, 1, &ts, NULL);
-		while (!io_uring_peek_cqe(&self->ring, &cqe)) {
-			struct io_uring_cqe c = *cqe;
-
-			io_uring_cqe_seen(&self->ring, cqe);
-			if ((c.user_data & BE_UD_MASK) == BE_UD_EVENT)
-				be_ctx_event(&self->ctx, &c);
-		}
-	}
-}
-
-/* One request: its result (bytes or -errno) once done. */
-static int t_io(FIXTURE_DATA(nbd) *self, enum be_op op, uint64_t off, void *buf, size_t len)
-{
-	struct iovec v = { buf, len };
-	struct be_io io = { .op = op, .offset = off, .len = len, .iov = &v, .iovcnt = 1 };
-	struct t_req r = { 0 };
-	int ret = self->be.ops->submit(&self->be, &self->ctx, &io, (uintptr_t)&r);
-
-	if (ret <= 0)
-		return ret ? ret : (int)len;
-	if (t_wait(self, &r, 1, 30000))
-		return -ETIMEDOUT;
-	return r.res;
-}
-
-static void fill(uint8_t *p, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 9));
-}
-
 /* @n writes of 64k in flight at once, then the same reads, each checked. */
 static void t_rw_many(struct __test_metadata *_metadata, FIXTURE_DATA(nbd) *self, unsigned int n,
 		      unsigned int seed)
@@ -245,7 +177,7 @@ static void t_rw_many(struct __test_metadata *_metadata, FIXTURE_DATA(nbd) *self
 					.len = 65536, .iov = v[i], .iovcnt = 2 };
 		ASSERT_EQ(1, self->be.ops->submit(&self->be, &self->ctx, &io[i], (uintptr_t)&r[i]));
 	}
-	ASSERT_EQ(0, t_wait(self, r, n, 30000));
+	ASSERT_EQ(0, be_wait(&self->ctx, r, n, 30000));
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(65536, r[i].res) TH_LOG("write %u", i);
 	memset(self->buf, 0, n * 65536);
@@ -254,7 +186,7 @@ static void t_rw_many(struct __test_metadata *_metadata, FIXTURE_DATA(nbd) *self
 		io[i].op = BE_READ;
 		ASSERT_EQ(1, self->be.ops->submit(&self->be, &self->ctx, &io[i], (uintptr_t)&r[i]));
 	}
-	ASSERT_EQ(0, t_wait(self, r, n, 30000));
+	ASSERT_EQ(0, be_wait(&self->ctx, r, n, 30000));
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(65536, r[i].res) TH_LOG("read %u", i);
 		fill(want, sizeof(want), seed + i);
@@ -269,15 +201,15 @@ static void t_zeroes(struct __test_metadata *_metadata, FIXTURE_DATA(nbd) *self)
 	uint8_t *p = self->buf;
 
 	fill(p, 65536, 9);
-	ASSERT_EQ(65536, t_io(self, BE_WRITE, MiB, p, 65536));
-	ASSERT_EQ(65536, t_io(self, BE_WRITE, 2 * MiB, p, 65536));
-	ASSERT_EQ(0, t_io(self, BE_FLUSH, 0, NULL, 0));
+	ASSERT_EQ(65536, be_io_sync(&self->be, &self->ctx, BE_WRITE, MiB, p, 65536));
+	ASSERT_EQ(65536, be_io_sync(&self->be, &self->ctx, BE_WRITE, 2 * MiB, p, 65536));
+	ASSERT_EQ(0, be_io_sync(&self->be, &self->ctx, BE_FLUSH, 0, NULL, 0));
 	if (self->be.discard) {
 		struct be_io io = { .op = BE_DISCARD, .offset = MiB, .len = 65536 };
 		struct t_req r = { 0 };
 
 		ASSERT_EQ(1, self->be.ops->submit(&self->be, &self->ctx, &io, (uintptr_t)&r));
-		ASSERT_EQ(0, t_wait(self, &r, 1, 30000));
+		ASSERT_EQ(0, be_wait(&self->ctx, &r, 1, 30000));
 		ASSERT_EQ(0, r.res);
 	}
 	if (self->be.write_zeroes) {
@@ -285,9 +217,9 @@ static void t_zeroes(struct __test_metadata *_metadata, FIXTURE_DATA(nbd) *self)
 		struct t_req r = { 0 };
 
 		ASSERT_EQ(1, self->be.ops->submit(&self->be, &self->ctx, &io, (uintptr_t)&r));
-		ASSERT_EQ(0, t_wait(self, &r, 1, 30000));
+		ASSERT_EQ(0, be_wait(&self->ctx, &r, 1, 30000));
 		ASSERT_EQ(0, r.res);
-		ASSERT_EQ(65536, t_io(self, BE_READ, 2 * MiB, p, 65536));
+		ASSERT_EQ(65536, be_io_sync(&self->be, &self->ctx, BE_READ, 2 * MiB, p, 65536));
 		ASSERT_EQ(0, memcmp(zero, p, 65536));
 	}
 }
@@ -365,17 +297,17 @@ TEST_F(nbd, server_restart_resends)
 		ASSERT_EQ(1, self->be.ops->submit(&self->be, &self->ctx, &io[i], (uintptr_t)&r[i]));
 		/* The second half is queued while the connection is down. */
 		if (i == MAX_REQ / 2) {
-			ASSERT_EQ(-ETIMEDOUT, t_wait(self, r, 1, 300));
+			ASSERT_EQ(-ETIMEDOUT, be_wait(&self->ctx, r, 1, 300));
 			t_server_stop(&self->server);
 		}
 	}
 	self->server = t_nbdkit(self, "file", self->file, NULL, NULL);
 	ASSERT_LT(0, self->server);
-	ASSERT_EQ(0, t_wait(self, r, MAX_REQ, 30000));
+	ASSERT_EQ(0, be_wait(&self->ctx, r, MAX_REQ, 30000));
 	for (i = 0; i < MAX_REQ; i++)
 		ASSERT_EQ(65536, r[i].res) TH_LOG("write %u", i);
 	for (i = 0; i < MAX_REQ; i++) {
-		ASSERT_EQ(65536, t_io(self, BE_READ, (uint64_t)i * 65536, self->buf, 65536));
+		ASSERT_EQ(65536, be_io_sync(&self->be, &self->ctx, BE_READ, (uint64_t)i * 65536, self->buf, 65536));
 		fill(want, sizeof(want), 40 + i);
 		ASSERT_EQ(0, memcmp(want, self->buf, 65536)) TH_LOG("block %u", i);
 	}
@@ -388,9 +320,9 @@ TEST_F(nbd, injected_error)
 				"error-pread-rate=100%");
 	ASSERT_LT(0, self->server);
 	ASSERT_EQ(0, t_open(self, self->uri, false)) TH_LOG("%s", self->be.why);
-	EXPECT_EQ(-EIO, t_io(self, BE_READ, 0, self->buf, 4096));
-	EXPECT_EQ(4096, t_io(self, BE_WRITE, 0, self->buf, 4096));
-	EXPECT_EQ(-EIO, t_io(self, BE_READ, 4096, self->buf, 4096));
+	EXPECT_EQ(-EIO, be_io_sync(&self->be, &self->ctx, BE_READ, 0, self->buf, 4096));
+	EXPECT_EQ(4096, be_io_sync(&self->be, &self->ctx, BE_WRITE, 0, self->buf, 4096));
+	EXPECT_EQ(-EIO, be_io_sync(&self->be, &self->ctx, BE_READ, 4096, self->buf, 4096));
 }
 
 /*
@@ -417,7 +349,7 @@ TEST_F(nbd, second_ring_needs_multi_conn)
 	ASSERT_EQ(0, t_open(self, self->uri, false)) TH_LOG("%s", self->be.why);
 	ASSERT_EQ(0, self->be.ops->attach(&self->be, &ctx2));
 	memset(self->buf, 0x5a, 4096);
-	EXPECT_EQ(4096, t_io(self, BE_WRITE, 0, self->buf, 4096));
+	EXPECT_EQ(4096, be_io_sync(&self->be, &self->ctx, BE_WRITE, 0, self->buf, 4096));
 	io_uring_queue_exit(&ring2);
 }
 

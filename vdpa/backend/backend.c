@@ -14,6 +14,7 @@ static const struct be_ops *const be_table[] = {
 	&be_ram_ops,
 	&be_tap_ops,
 	&be_nbd_ops,
+	&be_rbd_ops,
 };
 
 const struct be_ops *be_find(const char *name)

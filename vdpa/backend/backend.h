@@ -63,6 +63,8 @@ struct be_io {
 #define BE_OPT_SIZE (1U << 1)
 #define BE_OPT_DIRECT (1U << 2)
 #define BE_OPT_NBD (1U << 3)
+#define BE_OPT_RBD (1U << 4)
+#define BE_OPT_CEPH (1U << 5)	/* --ceph-conf, --ceph-id */
 
 struct be_opts {
 	const char *path;	/* file or block device; NULL for null/ram */
@@ -73,6 +75,9 @@ struct be_opts {
 	int tap_fd;		/* tap: an open tap to use instead of @ifname, or -1 */
 	unsigned int mtu;	/* tap: of a tap created here */
 	const char *nbd;	/* nbd: the export's URI (backend/nbd_uri.h) */
+	const char *rbd;	/* rbd: POOL/IMAGE[@SNAP] */
+	const char *ceph_conf;	/* rbd: the cluster's configuration; NULL: Ceph's search */
+	const char *ceph_id;	/* rbd: the client's name without "client."; NULL: admin */
 };
 
 struct be {
@@ -130,8 +135,9 @@ extern const struct be_ops be_null_ops;
 extern const struct be_ops be_ram_ops;
 extern const struct be_ops be_tap_ops;
 extern const struct be_ops be_nbd_ops;
+extern const struct be_ops be_rbd_ops;
 
-/* The backend called @name ("file", "null", "ram", "tap", "nbd"), or NULL. */
+/* The backend called @name ("file", "null", "ram", "tap", "nbd", "rbd"), or NULL. */
 const struct be_ops *be_find(const char *name);
 /* The @i-th backend of @kind, to list them: NULL past the last. */
 const struct be_ops *be_nth(enum be_kind kind, unsigned int i);

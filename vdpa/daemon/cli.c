@@ -139,6 +139,10 @@ SETTER(nbd)
 	return 0;
 }
 
+SETTER(rbd) { o->rbd = v; return 0; }
+SETTER(ceph_conf) { o->ceph_conf = v; return 0; }
+SETTER(ceph_id) { o->ceph_id = v; return 0; }
+
 SETTER(queues)
 {
 	if (parse_uint(v, 1, 64, &o->queues))
@@ -222,6 +226,9 @@ static const struct cli_option options[] = {
 	OPT("size", required_argument, "SIZE", "blk", BE_OPT_SIZE, size),
 	OPT("direct", no_argument, NULL, "blk", BE_OPT_DIRECT, direct),
 	OPT("nbd", required_argument, "URI", "blk", BE_OPT_NBD, nbd),
+	OPT("rbd", required_argument, "POOL/IMAGE", "blk", BE_OPT_RBD, rbd),
+	OPT("ceph-conf", required_argument, "FILE", "blk", BE_OPT_CEPH, ceph_conf),
+	OPT("ceph-id", required_argument, "NAME", "blk", BE_OPT_CEPH, ceph_id),
 	OPT("ro", no_argument, NULL, "blk", 0, ro),
 	OPT("queues", required_argument, "N", "blk", 0, queues),
 	OPT("workers", required_argument, "N", "blk", 0, workers),

@@ -35,9 +35,11 @@ struct cli_net {
 struct cli_opts {
 	const char *type;	/* "blk" or "net" */
 	const char *name;
-	const char *backend;	/* "file", "null", "ram", "nbd" */
+	const char *backend;	/* "file", "null", "ram", "nbd", "rbd" */
 	const char *path;
 	const char *nbd;	/* --nbd URI */
+	const char *rbd;	/* --rbd POOL/IMAGE[@SNAP] */
+	const char *ceph_conf, *ceph_id;
 	uint64_t size;		/* bytes; 0: the file's size */
 	bool direct;
 	bool read_only;

@@ -43,6 +43,7 @@ static void blk_usage(FILE *out)
 		cli_list_add(filters, sizeof(filters), i, n, nf_shipped[i], ", ", " or ");
 	fprintf(out,
 		"usage: uvdpad blk --name NAME (--file PATH [--size SIZE] [--direct] | --nbd URI |\n"
+		"                  --rbd POOL/IMAGE[@SNAP] [--ceph-conf FILE] [--ceph-id NAME] |\n"
 		"                  --backend %s --size SIZE)\n"
 		"                  [--ro] [--queues N] [--workers N] [--queue-size N] [--packed|--split]\n"
 		"                  [--no-umem] [--attach [virtio|vhost] | --reconnect]\n"
@@ -58,7 +59,11 @@ static void blk_usage(FILE *out)
 		"  --nbd URI          an NBD server's export: nbd://HOST[:PORT][/EXPORT] or\n"
 		"                     nbd+unix:///[EXPORT]?socket=PATH (several --workers need a\n"
 		"                     server that allows several connections)\n"
-		"  --backend B        the backend (file with --file, nbd with --nbd):\n", fileless);
+		"  --rbd POOL/IMAGE[@SNAP]  a Ceph RBD image (a snapshot with --ro) through librbd\n"
+		"  --ceph-conf FILE   the cluster's configuration (default: Ceph's, /etc/ceph/ceph.conf)\n"
+		"  --ceph-id NAME     the Ceph client's name, without \"client.\" (default: admin)\n"
+		"  --backend B        the backend (file with --file, nbd with --nbd, rbd with --rbd):\n",
+		fileless);
 	for (i = 0; (be = be_nth(BE_BLOCK, i)); i++)
 		fprintf(out, "                       %s: %s\n", be->name, be->help);
 	fprintf(out,
@@ -93,8 +98,8 @@ static int blk_check(struct cli_opts *o, char *err, size_t errlen)
 		o->backend = be->name;
 	if (!o->backend) {
 		fileless_names(names, sizeof(names));
-		return cli_fail(err, errlen, "give --file PATH, --nbd URI, or --backend %s with --size",
-				names);
+		return cli_fail(err, errlen, "give --file PATH, --nbd URI, --rbd POOL/IMAGE, or "
+				"--backend %s with --size", names);
 	}
 	be = be_find(o->backend);
 	if (!be || be->kind != BE_BLOCK) {
@@ -140,6 +145,9 @@ static int blk_setup(const struct cli_opts *o, struct served *s)
 		.direct = o->direct,
 		.read_only = o->read_only,
 		.nbd = o->nbd,
+		.rbd = o->rbd,
+		.ceph_conf = o->ceph_conf,
+		.ceph_id = o->ceph_id,
 	});
 	if (ret) {
 		log_err("cannot open the %s backend%s%s: %s", o->backend, o->path ? " " : "",
