@@ -96,7 +96,10 @@ TEST(nbd_forms)
 	EXPECT_TRUE(p.o.read_only);
 }
 
-/* --rbd alone is the rbd backend; --ceph-conf and --ceph-id go with it only. */
+/*
+ * --rbd alone is the rbd backend, and so is --backend rbd --image (the
+ * issue's spelling); --ceph-conf and --ceph-id go with it only.
+ */
 TEST(rbd_forms)
 {
 	struct parsed p;
@@ -107,6 +110,10 @@ TEST(rbd_forms)
 	EXPECT_STREQ("rbd/disk", p.o.rbd);
 	EXPECT_STREQ("/c", p.o.ceph_conf);
 	EXPECT_STREQ("u", p.o.ceph_id);
+	PARSE(&p, "blk", "--name", "b", "--backend", "rbd", "--image", "rbd/disk");
+	ASSERT_EQ(0, p.ret) TH_LOG("%s", p.err);
+	EXPECT_STREQ("rbd", p.o.backend);
+	EXPECT_STREQ("rbd/disk", p.o.rbd);
 }
 
 TEST(help)

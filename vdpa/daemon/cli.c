@@ -227,6 +227,8 @@ static const struct cli_option options[] = {
 	OPT("direct", no_argument, NULL, "blk", BE_OPT_DIRECT, direct),
 	OPT("nbd", required_argument, "URI", "blk", BE_OPT_NBD, nbd),
 	OPT("rbd", required_argument, "POOL/IMAGE", "blk", BE_OPT_RBD, rbd),
+	/* --backend rbd --image POOL/IMAGE: the same, as qemu and rbd(8) spell it. */
+	OPT("image", required_argument, "POOL/IMAGE", "blk", BE_OPT_RBD, rbd),
 	OPT("ceph-conf", required_argument, "FILE", "blk", BE_OPT_CEPH, ceph_conf),
 	OPT("ceph-id", required_argument, "NAME", "blk", BE_OPT_CEPH, ceph_id),
 	OPT("ro", no_argument, NULL, "blk", 0, ro),
@@ -342,7 +344,7 @@ static int check_type_options(const struct cli_opts *o, char *err, size_t errlen
 int cli_check_backend(const struct cli_opts *o, const struct be_ops *be, char *err,
 		      size_t errlen)
 {
-	unsigned int i, j;
+	unsigned int i, j, met = 0;
 
 	for (i = 0; i < NR_OPTIONS; i++) {
 		const struct cli_option *opt = &options[i];
@@ -360,8 +362,12 @@ int cli_check_backend(const struct cli_opts *o, const struct be_ops *be, char *e
 		return cli_fail(err, errlen, "--%s goes with the %s backend, not '%s'", opt->name,
 				names, be->name);
 	}
+	/* A need is met by any option that is it (--rbd or --image). */
 	for (i = 0; i < NR_OPTIONS; i++)
-		if (be->needs & options[i].be_opt && !(o->given & 1ULL << i))
+		if (o->given & 1ULL << i)
+			met |= options[i].be_opt;
+	for (i = 0; i < NR_OPTIONS; i++)
+		if (be->needs & options[i].be_opt & ~met)
 			return cli_fail(err, errlen, "the %s backend needs --%s%s%s", be->name,
 					options[i].name, options[i].arg ? " " : "",
 					options[i].arg ? options[i].arg : "");

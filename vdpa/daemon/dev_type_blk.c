@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* uvdpad blk: a virtio-blk device on a block backend (file, null, ram, nbd). */
+/* uvdpad blk: a virtio-blk device on a block backend (file, null, ram, nbd, rbd). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +59,8 @@ static void blk_usage(FILE *out)
 		"  --nbd URI          an NBD server's export: nbd://HOST[:PORT][/EXPORT] or\n"
 		"                     nbd+unix:///[EXPORT]?socket=PATH (several --workers need a\n"
 		"                     server that allows several connections)\n"
-		"  --rbd POOL/IMAGE[@SNAP]  a Ceph RBD image (a snapshot with --ro) through librbd\n"
+		"  --rbd POOL/IMAGE[@SNAP]  a Ceph RBD image (a snapshot with --ro) through librbd;\n"
+		"                     also spelt --backend rbd --image POOL/IMAGE[@SNAP]\n"
 		"  --ceph-conf FILE   the cluster's configuration (default: Ceph's, /etc/ceph/ceph.conf)\n"
 		"  --ceph-id NAME     the Ceph client's name, without \"client.\" (default: admin)\n"
 		"  --backend B        the backend (file with --file, nbd with --nbd, rbd with --rbd):\n",
