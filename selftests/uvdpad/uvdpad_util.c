@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What uvdpad's end-to-end tests share (uvdpad_util.h), compiled once per collection. */
 #include "uvdpad_util.h"
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "util/run_dir.h"
 #include "vduse/vdpa_bus.h"
 
 /* uvdpad sits two levels up from the installed test: $(OUT)/ksft/uvdpad/. */
@@ -312,4 +316,32 @@ int run(const char *fmt, ...)
 	va_end(ap);
 	status = system(cmd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int ctl_call(const char *name, const char *line, char *reply, size_t len)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char req[256];
+	size_t got = 0;
+	ssize_t n;
+	int fd, ret;
+
+	ret = run_path(name, RUN_DIR_SOCKET, a.sun_path, sizeof(a.sun_path));
+	if (ret)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(req, sizeof(req), "uvdpa-ctl 1 %s\n", line);
+	ret = 0;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    send(fd, req, n, MSG_NOSIGNAL) != n)
+		ret = -errno;
+	while (!ret && got + 1 < len && (n = read(fd, reply + got, len - 1 - got)) > 0)
+		got += n;
+	if (!ret && n < 0)
+		ret = -errno;
+	reply[got] = '\0';
+	close(fd);
+	return ret;
 }

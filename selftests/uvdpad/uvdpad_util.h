@@ -117,6 +117,13 @@ bool path_exists(const char *fmt, const char *arg);
 /* Run a shell command quietly; its exit status, or -1. */
 int run(const char *fmt, ...);
 
+/*
+ * One request on daemon @name's control socket, without uvdpactl (whose
+ * start-up a busy guest would add to the time): @line without the
+ * "uvdpa-ctl 1 " prefix, the whole reply in @reply. 0 or -errno.
+ */
+int ctl_call(const char *name, const char *line, char *reply, size_t len);
+
 /* Run uvdpactl (next to uvdpad) with @fmt's words; its stdout in @out; its exit status or -1. */
 static inline int uvdpactl(char *out, size_t len, const char *fmt, ...)
 {

@@ -470,6 +470,22 @@ static void take_used(struct vg *g, unsigned int qi, uint32_t *id, uint32_t *len
 	q->outstanding--;
 }
 
+unsigned int vg_repost_used(struct vg *g, unsigned int qi)
+{
+	struct vg_queue *q = &g->queues[qi];
+	unsigned int n = 0;
+	uint32_t id, len;
+
+	while (vg_used_pending(g, qi)) {
+		take_used(g, qi, &id, &len);
+		q->avail->ring[q->avail_idx % q->num] = htole16(id);
+		__atomic_store_n(&q->avail->idx, htole16(++q->avail_idx), __ATOMIC_RELEASE);
+		q->outstanding++;
+		n++;
+	}
+	return n;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;

@@ -134,6 +134,11 @@ void vg_kick(struct vg *g, unsigned int q);
 int vg_wait_used(struct vg *g, unsigned int q, uint32_t *id, uint32_t *len, int ms);
 /* Whether a used element is waiting, without waiting. */
 bool vg_used_pending(struct vg *g, unsigned int q);
+/*
+ * A storm: every chain used so far on @q made available again at once,
+ * unchanged, without a kick (split ring only). How many.
+ */
+unsigned int vg_repost_used(struct vg *g, unsigned int q);
 
 /*
  * virtio-blk: post a request (VIRTIO_BLK_T_IN/OUT) of @len bytes at @sector

@@ -13,10 +13,12 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
@@ -454,6 +456,89 @@ TEST_F(worker, unanswerable_request_stops_the_queue)
 	EXPECT_EQ(1, self->f.errors[0]);
 	EXPECT_EQ(0, self->f.irqs[0]);
 	EXPECT_EQ(0, drv_get_used(&self->d, &id, &len));
+}
+
+/*
+ * A driver that makes every chain available again as soon as it is popped,
+ * with requests that complete at once: the queue never runs dry, and still
+ * the worker answers a command, and a stop drains and ends.
+ */
+struct storm {
+	struct drv d;
+	atomic_uint served;
+};
+
+static int storm_start(void *dev, struct dev_req *req, struct be_ctx *ctx)
+{
+	struct storm *s = dev;
+	struct drv *d = &s->d;
+
+	d->avail->ring[d->avail_idx & (d->num - 1)] = htole16(req->chain.id);
+	__atomic_store_n(&d->avail->idx, htole16(++d->avail_idx), __ATOMIC_RELEASE);
+	s->served++;
+	req->used_len = 0;
+	return 0;
+}
+
+static const struct dev_model storm_model = {
+	.req_size = sizeof(struct copy_req),
+	.req_init = copy_req_init,
+	.start = storm_start,
+	.complete = copy_complete,
+};
+
+static void *stop_worker(void *arg)
+{
+	struct worker *w = arg;
+
+	worker_set_filter(w, NULL);
+	worker_stop(w);
+	return NULL;
+}
+
+TEST(storm_does_not_hold_the_worker)
+{
+	struct fake f = { .irq_fd = eventfd(0, EFD_CLOEXEC), .kicked_fd = eventfd(0, EFD_CLOEXEC),
+			  .error_fd = eventfd(0, EFD_CLOEXEC) };
+	struct vq_state st = { 0 };
+	struct storm s = { 0 };
+	unsigned int next = 0, before;
+	struct timespec deadline;
+	struct worker *w;
+	pthread_t t;
+
+	ASSERT_LE(0, f.irq_fd);
+	ASSERT_LE(0, f.kicked_fd);
+	ASSERT_LE(0, f.error_fd);
+	ASSERT_EQ(0, drv_init(&s.d, NUM, 1ULL << VIRTIO_F_VERSION_1, 2 * NUM * BUF));
+	ASSERT_EQ(0, worker_new(&w, &storm_model, &s, 0, NR_QUEUES));
+	ASSERT_EQ(0, worker_run(w));
+	worker_set_transport(w, &fake_ops, &f, s.d.xlate);
+	worker_queue_config(w, 0, &s.d.cfg, &st);
+	worker_start(w);
+	ASSERT_LE(0, submit(&s.d, &next, "again"));
+	drv_kick(&s.d);
+	kick(w, 0);
+	/* Interrupts go out at the end of a turn: the storm goes on across turns. */
+	while (s.served < 100 * NUM)
+		ASSERT_EQ(1, wait_fd(f.irq_fd)) {
+			TH_LOG("no turn ended after %u chains", s.served);
+		}
+	before = s.served;
+	ASSERT_EQ(0, pthread_create(&t, NULL, stop_worker, w));
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += HANG_MS / 1000;
+	ASSERT_EQ(0, pthread_timedjoin_np(t, NULL, &deadline)) {
+		TH_LOG("worker_stop() still waits after %d ms, %u chains served", HANG_MS,
+		       s.served);
+	}
+	EXPECT_LT(before, s.served);
+	EXPECT_EQ(0, f.errors[0]);
+	worker_free(w);
+	close(f.irq_fd);
+	close(f.kicked_fd);
+	close(f.error_fd);
+	drv_fini(&s.d);
 }
 
 /* Freed while a queue runs with requests made available: nothing leaks, nothing hangs. */

@@ -148,6 +148,15 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 	if (!q->running || q->broken || q->w->stopping || !q->nr_free)
 		return 0;
 	/*
+	 * A driver that makes chains available as fast as they are served
+	 * (they may complete at once) would keep the worker here for good.
+	 */
+	if (!q->budget) {
+		q->again = true;
+		q->w->again = true;
+		return 0;
+	}
+	/*
 	 * A driver may reuse a head as soon as its used element is published,
 	 * whoever published it (an interrupt check does too): unmark it in the
 	 * log before this pop can mark it again.
@@ -169,6 +178,7 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 		vq_get_state(&q->vq, &st);
 		vq_log_pop(q->log, req->chain.id, &st);
 	}
+	q->budget--;
 	q->nr_free--;
 	q->inflight++;
 	req->owner = q;
@@ -205,7 +215,8 @@ static void start_req(struct wq *q, struct dev_req *req)
 }
 
 /*
- * Pop and start what the driver made available: the number of requests
+ * Pop and start what the driver made available, at most a queue's worth
+ * (wq_pop() leaves the rest for the next turn): the number of requests
  * popped (0 for a queue the model serves itself).
  */
 static unsigned int process(struct wq *q)
@@ -216,6 +227,7 @@ static unsigned int process(struct wq *q)
 
 	if (!q->running || q->broken || w->stopping)
 		return 0;
+	q->budget = q->cfg.num;
 	if (w->model->kick && w->model->kick(w->dev, &q->dq, &w->be_ctx))
 		return 0;
 	while (wq_pop(&q->dq, &req) > 0) {
@@ -556,6 +568,22 @@ static bool poll_queues(struct worker *w)
 	return polling;
 }
 
+/* The queues whose budget ran out last turn, served again without a kick. */
+static void serve_again(struct worker *w)
+{
+	unsigned int i;
+
+	w->again = false;
+	for (i = 0; i < w->nr_queues; i++) {
+		struct wq *q = &w->queues[i];
+
+		if (q->again) {
+			q->again = false;
+			process(q);
+		}
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -565,8 +593,8 @@ static void *worker_main(void *arg)
 	int ret;
 
 	while (!w->exiting) {
-		/* While a queue is polled, do not sleep in the kernel. */
-		ret = io_uring_submit_and_wait(&w->ring, polling ? 0 : 1);
+		/* While a queue is polled or has work left, do not sleep in the kernel. */
+		ret = io_uring_submit_and_wait(&w->ring, polling || w->again ? 0 : 1);
 		if (ret < 0 && ret != -EINTR) {
 			log_err("worker: io_uring: %s", strerror(-ret));
 			break;
@@ -577,6 +605,8 @@ static void *worker_main(void *arg)
 			n++;
 		}
 		io_uring_cq_advance(&w->ring, n);
+		if (w->again)
+			serve_again(w);
 		io_uring_submit(&w->ring);
 		polling = poll_queues(w);
 		interrupts(w);

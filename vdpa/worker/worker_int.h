@@ -41,6 +41,13 @@ struct wq {
 	struct dev_req **free;
 	unsigned int nr_free;
 	unsigned int inflight;
+	/*
+	 * Chains this visit may still pop (process() sets it to the queue
+	 * size); when it runs out with more to do, again has the worker come
+	 * back next turn, after its completions, commands and timers.
+	 */
+	unsigned int budget;
+	bool again;
 	/* Notification policy; a deferred interrupt waits on an io_uring timeout. */
 	struct nf_vq nf;
 	struct __kernel_timespec timer_ts;
@@ -81,6 +88,7 @@ struct worker {
 	unsigned int nr_queues;
 	bool stopping;
 	bool exiting;
+	bool again;	/* a queue's budget ran out: the next turn must not sleep */
 	struct nf_prog *filter_next;	/* for WORKER_FILTER */
 	pthread_mutex_t call_lock;	/* one worker_call() at a time */
 	pthread_mutex_t lock;
