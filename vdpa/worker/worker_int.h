@@ -29,7 +29,6 @@ struct wq {
 	struct worker *w;
 	unsigned int index;
 	int kick_fd;
-	uint64_t kick_buf;
 	/* Written by the control thread only while the queue is stopped. */
 	struct vq_config cfg;
 	struct vq_state state;
