@@ -82,11 +82,19 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(blk) *self,
 
 TEST_F(blk, geometry)
 {
+	int i;
+
 	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
 	EXPECT_EQ(64LL * MiB / 512, sysfs_ll("/sys/block/%s/size", self->d.disk));
 	EXPECT_EQ(512, sysfs_ll("/sys/block/%s/queue/logical_block_size", self->d.disk));
 	EXPECT_EQ(0, sysfs_ll("/sys/block/%s/ro", self->d.disk));
 	EXPECT_EQ(atoi(variant->queues), count_entries("/sys/block/%s/mq", self->d.disk));
+	/* Each queue's interrupts on one CPU, not rotated over the driver's mask. */
+	for (i = 0; i < atoi(variant->queues); i++) {
+		EXPECT_EQ(0, run("m=$(cat /sys/class/vduse/%s/vq%d/irq_cb_affinity) && "
+				 "[ $((0x$m & (0x$m - 1))) -eq 0 ]", self->d.name, i))
+			TH_LOG("queue %d: interrupt CPUs not narrowed to one", i);
+	}
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 

@@ -13,6 +13,7 @@
 
 #include "util/efd.h"
 #include "util/log.h"
+#include "vduse/irq_affinity.h"
 #include "vduse/vdpa_bus.h"
 #include "vduse/vduse_dev.h"
 #include "vduse/vduse_resume.h"
@@ -314,6 +315,7 @@ static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse
 	bool packed = d->driver_features & (1ULL << VIRTIO_F_RING_PACKED);
 	struct vq_config cfg;
 	struct vq_state state;
+	int ret;
 
 	cfg = (struct vq_config){
 		.features = d->driver_features,
@@ -336,6 +338,10 @@ static void queue_config(struct vduse_dev *d, unsigned int i, const struct vduse
 	}
 	worker_queue_config(worker_of(d, i), i, &cfg, &state);
 	d->queue_ran |= 1ULL << i;
+	/* The driver set the queue's mask before enabling it: narrow it now. */
+	ret = irq_affinity_pin(d->name, i);
+	if (ret)
+		log_info("queue %u: interrupt CPUs left to the kernel: %s", i, strerror(-ret));
 	if (d->log)
 		vq_log_reset(vq_log_queue(d->log, i), &cfg, &state);
 	log_debug("queue %u: %u entries, %s ring, desc %#llx", i, info->num,
