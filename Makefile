@@ -56,6 +56,8 @@ OUT := $(O)/san
 # ignores them.)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -static-libasan -static-libubsan
+# The test build: the fault points of vdpa/util/fault.h.
+CPPFLAGS += -DUVDPA_FAULTS
 else
 OUT := $(O)
 SANFLAGS :=

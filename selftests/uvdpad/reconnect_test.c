@@ -352,4 +352,86 @@ TEST_F_TIMEOUT(rc, killed_not_restarted_then_removed, 120)
 		       "msg_timeout 3 s\n", took);
 }
 
+/*
+ * The daemon ended by a failure of its own (a fault point of the test
+ * build, util/fault.h, in UVDPA_FAULT): exit status 1 and one line saying
+ * what failed (@want), read from its stderr.
+ */
+static void died_of(struct __test_metadata *_metadata, FIXTURE_DATA(rc) *self,
+		    const char *want)
+{
+	char err[16384];
+	const char *fatal;
+	int status;
+
+	ASSERT_EQ(0, wait_exit(self->d.pid, 120000, &status));
+	self->d.pid = 0;
+	read_all(self->d.err, err, sizeof(err));
+	daemon_close(&self->d);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) TH_LOG("status %#x", status);
+	EXPECT_NE(NULL, strstr(err, want)) TH_LOG("stderr: %s", err);
+	fatal = strstr(err, "; exiting");
+	EXPECT_TRUE(fatal && !strstr(fatal + 1, "; exiting")) TH_LOG("one line: %s", err);
+}
+
+/* Start a daemon with UVDPA_FAULT=@spec. */
+static int start_faulty(struct __test_metadata *_metadata, FIXTURE_DATA(rc) *self,
+			const FIXTURE_VARIANT(rc) *variant, const char *spec)
+{
+	int ret;
+
+	setenv("UVDPA_FAULT", spec, 1);
+	ret = start(_metadata, self, variant, false);
+	unsetenv("UVDPA_FAULT");
+	return ret;
+}
+
+/*
+ * A worker's io_uring fails under fio write+verify: the daemon ends (no
+ * worker left waiting on a dead one), a new one with --reconnect carries
+ * on, and every pass verifies.
+ */
+TEST_F_TIMEOUT(rc, worker_failure_ends_the_daemon_reconnect_resumes, 300)
+{
+	long long ios;
+
+	ASSERT_EQ(0, start_faulty(_metadata, self, variant, "worker-ring:3000"));
+	self->load = start_load(self->dev, variant->queues);
+	ASSERT_LT(0, self->load);
+	died_of(_metadata, self, ": io_uring: Input/output error; exiting");
+	ASSERT_EQ(0, start(_metadata, self, variant, true));
+	ios = disk_ios(self->disk);
+	ASSERT_TRUE(wait_ios(self->disk, ios, 16, 60000));
+	EXPECT_EQ(0, stop_load(self->load));
+	self->load = 0;
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+/*
+ * The VDUSE control thread fails on the kernel's first message (sent
+ * while the device attaches): the daemon ends instead of leaving the
+ * kernel waiting on a daemon that looks alive; a new one with --reconnect
+ * takes the device over.
+ */
+TEST_F_TIMEOUT(rc, control_thread_failure_ends_the_daemon, 200)
+{
+	const char *args[] = { "blk", "--name", self->d.name, "--file", self->img, "--size",
+			       "64M", "--queues", variant->queues, "--attach", NULL };
+	char err[16384];
+	int status = 0;
+
+	setenv("UVDPA_FAULT", "control-msg:1", 1);
+	ASSERT_EQ(0, daemon_spawnv(&self->d, self->d.name, args));
+	unsetenv("UVDPA_FAULT");
+	EXPECT_EQ(-ECHILD, daemon_wait_ready(&self->d, &status));
+	read_all(self->d.err, err, sizeof(err));
+	daemon_close(&self->d);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) TH_LOG("status %#x", status);
+	EXPECT_STREQ("uvdpad: control: message from the kernel: Input/output error; exiting\n",
+		     err);
+	/* The device is still there for a new daemon, which takes it over and ends it. */
+	ASSERT_EQ(0, start(_metadata, self, variant, true));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
 TEST_HARNESS_MAIN

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
@@ -539,6 +540,143 @@ TEST(storm_does_not_hold_the_worker)
 	close(f.kicked_fd);
 	close(f.error_fd);
 	drv_fini(&s.d);
+}
+
+/*
+ * A worker that can no longer serve ends the process with one line and
+ * status 1 (log_fatal()). Each case runs @fn in a child with UVDPA_FAULT
+ * set to @spec (the test build's fault points, util/fault.h) and checks the
+ * status and that stderr is exactly one line holding @want.
+ */
+static void dies(struct __test_metadata *_metadata, void (*fn)(void), const char *spec,
+		 const char *want)
+{
+	char err[1024] = "";
+	int pipefd[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		setenv("UVDPA_FAULT", spec, 1);
+		fn();
+		/* Still alive: not what is tested. */
+		_exit(0);
+	}
+	close(pipefd[1]);
+	/* EOF when the child is gone; HANG_MS keeps a child that lives on from hanging us. */
+	for (;;) {
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+
+		ASSERT_EQ(1, poll(&p, 1, HANG_MS)) {
+			kill(pid, SIGKILL);
+			TH_LOG("still running after %d ms", HANG_MS);
+		}
+		n = read(pipefd[0], err + len, sizeof(err) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	err[len] = '\0';
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) TH_LOG("status %#x", status);
+	EXPECT_NE(NULL, strstr(err, want)) TH_LOG("stderr: %s", err);
+	EXPECT_EQ(len ? len - 1 : 0, strcspn(err, "\n")) TH_LOG("more than one line: %s", err);
+}
+
+/*
+ * A worker with queue 0 on a driver's ring serves one request, then stops;
+ * the fault comes from the environment. @started: written once the model
+ * has the request.
+ */
+static int started = -1;
+
+static void serve_one(const struct dev_model *model)
+{
+	struct fake f = { .irq_fd = eventfd(0, EFD_CLOEXEC), .kicked_fd = eventfd(0, EFD_CLOEXEC),
+			  .error_fd = eventfd(0, EFD_CLOEXEC) };
+	struct vq_state st = { 0 };
+	unsigned int next = 0;
+	struct worker *w;
+	struct drv d;
+
+	started = eventfd(0, EFD_CLOEXEC);
+	if (drv_init(&d, NUM, 1ULL << VIRTIO_F_VERSION_1, 2 * NUM * BUF) ||
+	    worker_new(&w, model, NULL, 0, NR_QUEUES) || worker_run(w))
+		return;
+	worker_set_name(w, "uvdpa-w0");
+	worker_set_transport(w, &fake_ops, &f, d.xlate);
+	worker_queue_config(w, 0, &d.cfg, &st);
+	worker_start(w);
+	submit(&d, &next, "one");
+	drv_kick(&d);
+	kick(w, 0);
+	wait_fd(started);
+	worker_stop(w);
+	worker_free(w);
+}
+
+static int start_copy(void *dev, struct dev_req *req, struct be_ctx *ctx)
+{
+	signal_fd(started);
+	return copy_start(dev, req, ctx);
+}
+
+static const struct dev_model started_model = {
+	.req_size = sizeof(struct copy_req),
+	.req_init = copy_req_init,
+	.start = start_copy,
+	.complete = copy_complete,
+};
+
+static void serve_copy(void)
+{
+	serve_one(&started_model);
+}
+
+TEST(io_uring_error_ends_the_process)
+{
+	dies(_metadata, serve_copy, "worker-ring:3",
+	     "uvdpad: uvdpa-w0: io_uring: Input/output error; exiting");
+}
+
+/* The 4th SQE is the command eventfd's read again, after the first command. */
+TEST(no_sqe_for_a_command_read_ends_the_process)
+{
+	dies(_metadata, serve_copy, "sqe:4",
+	     "uvdpad: uvdpa-w0: cannot read its command eventfd again: no SQE; exiting");
+}
+
+/* A model that never returns from start(): the worker answers nothing more. */
+static int stuck_start(void *dev, struct dev_req *req, struct be_ctx *ctx)
+{
+	signal_fd(started);
+	pause();
+	return 0;
+}
+
+static const struct dev_model stuck_model = {
+	.req_size = sizeof(struct copy_req),
+	.req_init = copy_req_init,
+	.start = stuck_start,
+	.complete = copy_complete,
+};
+
+static void serve_stuck(void)
+{
+	serve_one(&stuck_model);
+}
+
+TEST(stuck_worker_ends_the_process)
+{
+	dies(_metadata, serve_stuck, "call-timeout:300",
+	     "uvdpad: uvdpa-w0: no answer to 'stop' in 300 ms; exiting");
 }
 
 /* Freed while a queue runs with requests made available: nothing leaks, nothing hangs. */

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The SQE funnel and the routing of a worker's CQEs to backends. */
 #include "backend/be_ctx.h"
+#include "util/fault.h"
 
 struct io_uring_sqe *be_get_sqe(struct io_uring *ring)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_sqe *sqe;
 
+	if (fault("sqe"))
+		return NULL;
+	sqe = io_uring_get_sqe(ring);
 	if (sqe)
 		return sqe;
 	/* Submitting hands the queued entries to the kernel and frees the SQ. */

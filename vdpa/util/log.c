@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "util/log.h"
 
@@ -55,4 +57,18 @@ void log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(stderr, fmt, ap);
 	va_end(ap);
+}
+
+void log_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("uvdpad: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("; exiting\n", stderr);
+	fflush(stderr);
+	/* Not exit(): the other threads still run, and no atexit handler may tear down under them. */
+	_exit(EXIT_FAILURE);
 }

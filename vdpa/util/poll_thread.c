@@ -19,8 +19,8 @@ static void *poll_thread_main(void *arg)
 		if (poll(t->fds, t->nr + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_err("%s: poll: %s", t->what, strerror(errno));
-			break;
+			/* What it watches would go unanswered while the daemon looks alive. */
+			log_fatal("%s: poll: %s", t->what, strerror(errno));
 		}
 		if (t->fds[t->nr].revents)
 			break;

@@ -12,6 +12,7 @@
 #include <linux/virtio_config.h>
 
 #include "util/efd.h"
+#include "util/fault.h"
 #include "util/log.h"
 #include "vduse/irq_affinity.h"
 #include "vduse/vdpa_bus.h"
@@ -631,6 +632,8 @@ static int handle(struct vduse_dev *d)
 	struct vduse_dev_response resp;
 	ssize_t n = read(d->fd, &req, sizeof(req));
 
+	if (fault("control-msg"))
+		return -EIO;
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	if (n != sizeof(req))
@@ -656,10 +659,9 @@ static int control_ready(void *arg, const struct pollfd *fds)
 		queues_enabled(d);
 	if (fds[0].revents & POLLIN) {
 		ret = handle(d);
-		if (ret) {
-			log_err("control: message from the kernel: %s", strerror(-ret));
-			return ret;
-		}
+		/* Nobody else answers the kernel: the device would hang on its next reset. */
+		if (ret)
+			log_fatal("control: message from the kernel: %s", strerror(-ret));
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <linux/virtio_config.h>
 
 #include "util/efd.h"
+#include "util/fault.h"
 #include "util/log.h"
 #include "worker/worker_int.h"
 
@@ -23,15 +24,31 @@
 #define TAG_MASK BE_UD_MASK
 
 #define RING_ENTRIES 256
+/*
+ * How long worker_call() waits for the worker (a stop drains the requests
+ * in flight): under VDUSE's 30 s message timeout, so that a daemon
+ * restarted with --reconnect can still answer the message that waited.
+ */
+#define CALL_TIMEOUT_MS 20000
 
 static void complete_req(struct be_ctx *ctx, uint64_t ud, int res);
 
-static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
+static int arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
 {
 	struct io_uring_sqe *sqe = be_get_sqe(&w->ring);
 
+	if (!sqe)
+		return -EBUSY;
 	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
 	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+/* A worker deaf to its commands leaves the control thread waiting: end the daemon. */
+static void rearm_cmd(struct worker *w, uintptr_t tag)
+{
+	if (arm_read(w, w->cmd_fd, &w->cmd_buf, tag))
+		log_fatal("%s: cannot read its command eventfd again: no SQE", w->name);
 }
 
 /*
@@ -41,18 +58,22 @@ static void arm_read(struct worker *w, int fd, uint64_t *buf, uintptr_t tag)
  * the daemon's instructions per I/O at queue depth 1. The count only grows,
  * and the kernel stops it at its maximum.
  */
-static void arm_kick(struct worker *w, struct wq *q)
+static int arm_kick(struct worker *w, struct wq *q)
 {
 	struct io_uring_sqe *sqe = be_get_sqe(&w->ring);
 
+	if (!sqe)
+		return -EBUSY;
 	io_uring_prep_poll_multishot(sqe, q->kick_fd, POLLIN);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)q | TAG_KICK);
+	return 0;
 }
 
 int worker_new(struct worker **out, const struct dev_model *model, void *dev,
 	       unsigned int first, unsigned int nr)
 {
 	struct worker *w = calloc(1, sizeof(*w));
+	pthread_condattr_t attr;
 	unsigned int i;
 	int ret;
 
@@ -64,9 +85,14 @@ int worker_new(struct worker **out, const struct dev_model *model, void *dev,
 	w->first = first;
 	w->nr_queues = nr;
 	w->cmd_fd = -1;
+	snprintf(w->name, sizeof(w->name), "worker");
 	pthread_mutex_init(&w->call_lock, NULL);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->done_cond, NULL);
+	/* worker_call()'s deadline must not move with the wall clock. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->done_cond, &attr);
+	pthread_condattr_destroy(&attr);
 	ret = -ENOMEM;
 	w->queues = calloc(nr, sizeof(*w->queues));
 	if (!w->queues)
@@ -90,9 +116,13 @@ int worker_new(struct worker **out, const struct dev_model *model, void *dev,
 		q->kick_fd = eventfd(0, EFD_CLOEXEC);
 		if (q->kick_fd < 0)
 			goto err_errno;
-		arm_kick(w, q);
+		ret = arm_kick(w, q);
+		if (ret)
+			goto err;
 	}
-	arm_read(w, w->cmd_fd, &w->cmd_buf, (uintptr_t)w | TAG_CMD);
+	ret = arm_read(w, w->cmd_fd, &w->cmd_buf, (uintptr_t)w | TAG_CMD);
+	if (ret)
+		goto err;
 	*out = w;
 	return 0;
 err_errno:
@@ -364,7 +394,12 @@ static unsigned int inflight(const struct worker *w)
 	return n;
 }
 
-/* One timeout in flight per queue; when it fires early it is armed again. */
+static void fire(struct wq *q, bool by_timer, uint64_t now);
+
+/*
+ * One timeout in flight per queue; when it fires early it is armed again.
+ * Without an SQE the interrupt goes now: early beats never.
+ */
 static void arm_timer(struct wq *q)
 {
 	struct io_uring_sqe *sqe;
@@ -372,6 +407,10 @@ static void arm_timer(struct wq *q)
 	if (q->timer_armed)
 		return;
 	sqe = be_get_sqe(&q->w->ring);
+	if (!sqe) {
+		fire(q, false, nf_now());
+		return;
+	}
 	q->timer_ts.tv_sec = q->nf.deadline / 1000000000ULL;
 	q->timer_ts.tv_nsec = q->nf.deadline % 1000000000ULL;
 	io_uring_prep_timeout(sqe, &q->timer_ts, 0, IORING_TIMEOUT_ABS);
@@ -502,14 +541,13 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 	case TAG_KICK: {
 		struct wq *q = (struct wq *)(ud & ~TAG_MASK);
 
-		if (cqe->res < 0) {
-			log_err("queue %u: cannot wait for kicks: %s", q->index,
-				strerror(-cqe->res));
-			break;
-		}
+		/* A queue deaf to its kicks would hang its driver's I/O for good. */
+		if (cqe->res < 0)
+			log_fatal("%s: queue %u: cannot wait for kicks: %s", w->name, q->index,
+				  strerror(-cqe->res));
 		/* A full completion queue, say, ends a multishot poll. */
-		if (!(cqe->flags & IORING_CQE_F_MORE))
-			arm_kick(w, q);
+		if (!(cqe->flags & IORING_CQE_F_MORE) && arm_kick(w, q))
+			log_fatal("%s: queue %u: cannot wait for kicks: no SQE", w->name, q->index);
 		nf_kick(&q->nf, 1);
 		if (!q->running) {
 			if (w->tp.ops && w->tp.ops->queue_kicked)
@@ -528,7 +566,7 @@ static void complete(struct worker *w, struct io_uring_cqe *cqe)
 		break;
 	}
 	case TAG_CMD:
-		arm_read(w, w->cmd_fd, &w->cmd_buf, ud);
+		rearm_cmd(w, ud);
 		command(w);
 		break;
 	case BE_UD_EVENT:
@@ -618,10 +656,11 @@ static void *worker_main(void *arg)
 	while (!w->exiting) {
 		/* While a queue is polled or has work left, do not sleep in the kernel. */
 		ret = io_uring_submit_and_wait(&w->ring, polling || w->again ? 0 : 1);
-		if (ret < 0 && ret != -EINTR) {
-			log_err("worker: io_uring: %s", strerror(-ret));
-			break;
-		}
+		if (fault("worker-ring"))
+			ret = -EIO;
+		/* Its queues, commands and timers all come through the ring. */
+		if (ret < 0 && ret != -EINTR)
+			log_fatal("%s: io_uring: %s", w->name, strerror(-ret));
 		n = 0;
 		io_uring_for_each_cqe(&w->ring, head, cqe) {
 			complete(w, cqe);
@@ -656,6 +695,7 @@ int worker_run(struct worker *w)
 
 void worker_set_name(struct worker *w, const char *name)
 {
+	snprintf(w->name, sizeof(w->name), "%s", name);
 	pthread_setname_np(w->thread, name);
 }
 
@@ -674,19 +714,41 @@ bool worker_alive(struct worker *w)
 	return true;
 }
 
-/* Have the worker carry out @cmd and wait for it (STOP waits for the drain). */
+static const char *const cmd_names[] = {
+	[WORKER_IDLE] = "idle",
+	[WORKER_START] = "start",
+	[WORKER_STOP] = "stop",
+	[WORKER_EXIT] = "exit",
+	[WORKER_FILTER] = "filter",
+	[WORKER_TRANSPORT] = "transport",
+};
+
+/*
+ * Have the worker carry out @cmd and wait for it (STOP waits for the
+ * drain), for CALL_TIMEOUT_MS at most: a worker that does not answer by
+ * then is stuck, and so would be the caller, the VDUSE control thread.
+ */
 static void worker_call(struct worker *w, enum worker_cmd cmd)
 {
+	unsigned int ms = fault_value("call-timeout", CALL_TIMEOUT_MS);
+	struct timespec deadline;
 	int ret;
+	long ns;
 
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	ns = deadline.tv_nsec + ms % 1000 * 1000000L;
+	deadline.tv_sec += ms / 1000 + ns / 1000000000L;
+	deadline.tv_nsec = ns % 1000000000L;
 	pthread_mutex_lock(&w->call_lock);
 	pthread_mutex_lock(&w->lock);
 	w->cmd = cmd;
 	ret = efd_signal(w->cmd_fd);
 	if (ret)
-		log_err("worker: cannot wake: %s", strerror(-ret));
-	while (w->cmd != WORKER_IDLE)
-		pthread_cond_wait(&w->done_cond, &w->lock);
+		log_err("%s: cannot wake: %s", w->name, strerror(-ret));
+	while (w->cmd != WORKER_IDLE && ret != ETIMEDOUT)
+		ret = pthread_cond_timedwait(&w->done_cond, &w->lock, &deadline);
+	if (w->cmd != WORKER_IDLE)
+		log_fatal("%s: no answer to '%s' in %u ms", w->name, cmd_names[cmd], ms);
 	pthread_mutex_unlock(&w->lock);
 	pthread_mutex_unlock(&w->call_lock);
 }

@@ -73,6 +73,7 @@ struct worker_transport {
 struct worker {
 	pthread_t thread;
 	bool thread_started;
+	char name[16];		/* worker_set_name()'s, for messages */
 	struct io_uring ring;
 	bool ring_ready;
 	struct be_ctx be_ctx;	/* the ring as the model's backend sees it */
