@@ -7,9 +7,10 @@ NATIVE_TARGETS := ring blk cli filter net service worker nbd rbd util
 VDUSE_TARGETS := uvdpad vhost vduse
 # What of them runs on every kernel of KERNELS, the rest on the first only:
 # the programs that drive VDUSE, vhost-vdpa and virtio_vdpa the most
-# (attach and removal under I/O, reconnect, every ring from a userspace
-# driver, the control device). The others test uvdpad's own logic, which
+# (attach and removal under I/O, reconnect, interrupts held back and kicks
+# switched off by the filters, every ring from a userspace driver, the
+# control device). The others test uvdpad's own logic, which
 # does not change with the kernel under it (docs/testing.md).
-VDUSE_EVERY_KERNEL := uvdpad:blk_test uvdpad:reconnect_test vhost vduse
-# Nested VMs (slow): make check runs them unless NESTED=0.
+VDUSE_EVERY_KERNEL := uvdpad:blk_test uvdpad:reconnect_test uvdpad:filter_test vhost vduse
+# Nested VMs (slow, minutes to boot under TCG): make check runs them with NESTED=1.
 NESTED_TARGETS := nested

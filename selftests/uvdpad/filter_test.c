@@ -86,7 +86,14 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(filter) *self,
 		TH_LOG("uvdpad did not get ready %s", why);
 		return ret;
 	}
-	return daemon_find_disk(&self->d, self->dev, sizeof(self->dev));
+	ret = daemon_find_disk(&self->d, self->dev, sizeof(self->dev));
+	if (ret)
+		return ret;
+	/*
+	 * The counts below are fio's I/Os, one request each: the block layer
+	 * must not merge neighbours (7.x merges some of a randwrite's).
+	 */
+	return run("echo 2 >/sys/block/%s/queue/nomerges", self->d.disk);
 }
 
 /* Run uvdpactl ARGS: its exit status, its output (stdout and stderr) in @out. */
