@@ -3,15 +3,17 @@
  * The RBD backend against a real one-node Ceph cluster (ceph-cluster),
  * driven as a worker drives it: librbd's completions come back through the
  * ring's eventfd. Data written reads back with many requests in flight,
- * discard and write-zeroes read as zeroes, a snapshot is served read-only,
+ * discard and write-zeroes read as zeroes, a resize is heard, a snapshot is served read-only,
  * an unknown pool, image or snapshot is refused with a line saying which,
  * an OSD frozen for a moment only delays I/O, and an OSD gone fails it
  * within rados_osd_op_timeout.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "kselftest_harness.h"
 #include "../lib/be_drive.h"
@@ -27,7 +29,26 @@ FIXTURE(rbd) {
 	struct be be;
 	bool opened;
 	uint8_t *buf;
+	int resized_fd;		/* an eventfd, signalled by t_resized() */
+	uint64_t resized;
 };
+
+/* The backend's watch thread, as blk's resize hook: note the size, wake the test. */
+static void t_resized(void *arg, uint64_t size)
+{
+	FIXTURE_DATA(rbd) *self = arg;
+
+	__atomic_store_n(&self->resized, size, __ATOMIC_RELAXED);
+	eventfd_write(self->resized_fd, 1);
+}
+
+/* Until @fd is readable, at most @ms: 0, or -ETIMEDOUT. */
+static int t_wait_fd(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 ? 0 : -ETIMEDOUT;
+}
 
 /* ceph-cluster is installed next to this program. */
 static int t_cluster(const char *cmd, const char *dir)
@@ -82,6 +103,8 @@ FIXTURE_SETUP(rbd)
 	self->ctx = (struct be_ctx){ .ring = &self->ring, .complete = t_complete };
 	memset(&self->be, 0, sizeof(self->be));
 	self->be.ops = &be_rbd_ops;
+	self->resized_fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, self->resized_fd);
 	self->buf = malloc(MAX_REQ * 65536);
 	ASSERT_NE(NULL, self->buf);
 }
@@ -93,6 +116,7 @@ FIXTURE_TEARDOWN(rbd)
 	if (self->opened)
 		self->be.ops->close(&self->be);
 	t_cluster("stop", self->dir);
+	close(self->resized_fd);
 	free(self->buf);
 }
 
@@ -161,6 +185,13 @@ TEST_F_TIMEOUT(rbd, io_refusals_and_osd_outages, 60)
 					    65536));
 		EXPECT_EQ(0, memcmp(zero, self->buf, 65536));
 	}
+
+	/* rbd resize, as another client does it: the watch hears the new size. */
+	ASSERT_EQ(0, self->be.ops->watch_size(&self->be, t_resized, self));
+	ASSERT_EQ(0, t_ceph(self, "rbd resize --size 32M rbd/disk"));
+	ASSERT_EQ(0, t_wait_fd(self->resized_fd, 10000));
+	EXPECT_EQ(32 * MiB, self->be.size);
+	EXPECT_EQ(32 * MiB, self->resized);
 
 	/*
 	 * A frozen OSD stalls a flush (librbd's cache takes the write itself);

@@ -83,7 +83,7 @@ struct be_opts {
 struct be {
 	const struct be_ops *ops;
 	/* Set by open(). */
-	uint64_t size;		/* bytes, a multiple of 512 */
+	uint64_t size;		/* bytes, a multiple of 512; may change (watch_size) */
 	uint32_t block_size;	/* logical block size to advertise: 512, or the device's */
 	uint32_t phys_block_size; /* smallest write without read-modify-write, >= block_size */
 	bool read_only;
@@ -128,6 +128,15 @@ struct be_ops {
 	void (*cancel)(struct be *be, struct be_ctx *ctx, uint64_t req);
 	/* Net, optional: what receive may hand over (BE_OFFLOAD_*); errors are logged. */
 	void (*set_offload)(struct be *be, unsigned int flags);
+	/*
+	 * Block, optional: from now until unwatch_size(), hear of the storage
+	 * changing size under us (an image resized) on a thread of the
+	 * backend's own, which stores the new size in be->size (atomically:
+	 * the workers check requests against it) and then calls @cb. Never on
+	 * a worker: learning the size may wait for the storage. 0 or -errno.
+	 */
+	int (*watch_size)(struct be *be, void (*cb)(void *arg, uint64_t size), void *arg);
+	void (*unwatch_size)(struct be *be);
 };
 
 extern const struct be_ops be_file_ops;

@@ -14,6 +14,10 @@
  * the configuration sets them, uvdpad uses RBD_OP_TIMEOUT and
  * RBD_MOUNT_TIMEOUT, so that a cluster gone fails I/O (the guest sees
  * IOERR) instead of hanging it, and a cluster never reached fails the start.
+ *
+ * A resize (rbd resize, by anyone) reaches us through librbd's update
+ * watch; a thread of ours reads the new size, as reading it may wait for
+ * the OSD, which a worker must never do.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,7 +31,9 @@
 #include <rbd/librbd.h>
 
 #include "backend/backend.h"
+#include "util/efd.h"
 #include "util/log.h"
+#include "util/poll_thread.h"
 
 #define RBD_OP_TIMEOUT "30"
 #define RBD_MOUNT_TIMEOUT "20"
@@ -60,6 +66,13 @@ struct rbd {
 	rados_ioctx_t io;
 	rbd_image_t image;
 	struct rbd_ring *rings;	/* one per worker ring, freed by close() */
+	/* watch_size(): librbd's update watch rings @watch_efd, @watch's thread reads the size. */
+	struct be *be;
+	uint64_t watch_handle;
+	int watch_efd;
+	struct poll_thread watch;
+	void (*resized)(void *arg, uint64_t size);
+	void *arg;
 };
 
 /* Set @key to @value unless the configuration already moved it off Ceph's @dflt. */
@@ -231,6 +244,8 @@ static int rbd_be_open(struct be *be, const struct be_opts *opts)
 
 	if (!r)
 		return -ENOMEM;
+	r->be = be;
+	r->watch_efd = -1;
 	ret = rbd_connect(be, r, opts);
 	if (!ret)
 		ret = rbd_open_image(be, r, opts);
@@ -255,12 +270,6 @@ static int rbd_be_open(struct be *be, const struct be_opts *opts)
 	be->discard = !be->read_only;
 	be->write_zeroes = !be->read_only;
 	return 0;
-}
-
-static void rbd_be_close(struct be *be)
-{
-	rbd_free(be->priv);
-	be->priv = NULL;
 }
 
 static void rbd_arm(struct rbd_ring *rr)
@@ -381,6 +390,89 @@ out_free:
 	return ret;
 }
 
+/*
+ * librbd's thread, after the image's header changed (a resize, a snapshot,
+ * a lock): it asks its callbacks not to block, so the size is read on our
+ * watch thread.
+ */
+static void rbd_header_changed(void *arg)
+{
+	struct rbd *r = arg;
+	int ret = efd_signal(r->watch_efd);
+
+	if (ret)
+		log_err("rbd: cannot wake the size watch: %s", strerror(-ret));
+}
+
+/* The watch thread: rbd_get_size() refreshes the header from the OSD if it must. */
+static int rbd_watch_ready(void *arg, const struct pollfd *fds)
+{
+	struct rbd *r = arg;
+	uint64_t size;
+	int ret;
+
+	if (!efd_take(r->watch_efd))
+		return 0;
+	ret = rbd_get_size(r->image, &size);
+	if (ret) {
+		log_err("rbd: cannot read the image's new size: %s", strerror(-ret));
+		return 0;
+	}
+	size &= ~511ULL;
+	if (size == __atomic_load_n(&r->be->size, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&r->be->size, size, __ATOMIC_RELAXED);
+	r->resized(r->arg, size);
+	return 0;
+}
+
+static int rbd_be_watch_size(struct be *be, void (*cb)(void *arg, uint64_t size), void *arg)
+{
+	struct rbd *r = be->priv;
+	int ret;
+
+	r->resized = cb;
+	r->arg = arg;
+	r->watch_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->watch_efd < 0)
+		return -errno;
+	ret = poll_thread_start(&r->watch, "rbd: size watch", &r->watch_efd, 1, rbd_watch_ready,
+				r);
+	if (ret)
+		goto err_fd;
+	ret = rbd_update_watch(r->image, &r->watch_handle, rbd_header_changed, r);
+	if (ret)
+		goto err_thread;
+	/* A resize between open() and the watch. */
+	return efd_signal(r->watch_efd);
+err_thread:
+	poll_thread_stop(&r->watch);
+err_fd:
+	close(r->watch_efd);
+	r->watch_efd = -1;
+	return ret;
+}
+
+static void rbd_be_unwatch_size(struct be *be)
+{
+	struct rbd *r = be->priv;
+
+	if (r->watch_efd < 0)
+		return;
+	/* librbd calls the callback no more once this returns. */
+	rbd_update_unwatch(r->image, r->watch_handle);
+	poll_thread_stop(&r->watch);
+	close(r->watch_efd);
+	r->watch_efd = -1;
+}
+
+static void rbd_be_close(struct be *be)
+{
+	rbd_be_unwatch_size(be);
+	rbd_free(be->priv);
+	be->priv = NULL;
+}
+
 const struct be_ops be_rbd_ops = {
 	.name = "rbd",
 	.help = "an image in a Ceph cluster (--rbd POOL/IMAGE[@SNAP])",
@@ -391,4 +483,6 @@ const struct be_ops be_rbd_ops = {
 	.close = rbd_be_close,
 	.attach = rbd_be_attach,
 	.submit = rbd_be_submit,
+	.watch_size = rbd_be_watch_size,
+	.unwatch_size = rbd_be_unwatch_size,
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* uvdpad blk: a virtio-blk device on a block backend (file, null, ram, nbd, rbd). */
+#include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/virtio_ids.h>
@@ -14,6 +16,7 @@
 struct blk_served {
 	struct blk_dev blk;
 	struct be be;
+	struct vduse_dev *vdev;	/* for a new capacity: from running() to stopped() */
 };
 
 /* The block backends that need a size, having nothing to take it from: "null|ram". */
@@ -194,6 +197,46 @@ static void blk_stats(const struct served *s, FILE *out)
 	dev_type_print_stats(out, "blk", &b->blk.stats, fields, ARRAY_SIZE(fields));
 }
 
+/* The backend's watch thread: the storage has @size bytes now; tell the driver. */
+static void blk_resized(void *arg, uint64_t size)
+{
+	struct blk_served *b = arg;
+	int ret;
+
+	b->blk.config.capacity = htole64(size / 512);
+	ret = vduse_dev_set_config(b->vdev, offsetof(struct virtio_blk_config, capacity),
+				   &b->blk.config.capacity, sizeof(b->blk.config.capacity));
+	if (ret)
+		log_err("cannot tell the driver the new capacity, %llu bytes: %s",
+			(unsigned long long)size, strerror(-ret));
+	else
+		log_debug("new capacity: %llu bytes", (unsigned long long)size);
+}
+
+static int blk_running(struct served *s, struct vduse_dev *dev)
+{
+	struct blk_served *b = s->priv;
+	int ret;
+
+	if (!b->be.ops->watch_size)
+		return 0;
+	b->vdev = dev;
+	ret = b->be.ops->watch_size(&b->be, blk_resized, b);
+	if (ret)
+		log_err("cannot watch the %s backend's size: %s", b->be.ops->name,
+			strerror(-ret));
+	return ret;
+}
+
+static void blk_stopped(struct served *s)
+{
+	struct blk_served *b = s->priv;
+
+	/* No config change after this: the VDUSE device goes next. */
+	if (b->be.ops->unwatch_size)
+		b->be.ops->unwatch_size(&b->be);
+}
+
 static void blk_teardown(struct served *s)
 {
 	struct blk_served *b = s->priv;
@@ -207,6 +250,8 @@ const struct dev_type dev_type_blk = {
 	.usage = blk_usage,
 	.check = blk_check,
 	.setup = blk_setup,
+	.running = blk_running,
+	.stopped = blk_stopped,
 	.teardown = blk_teardown,
 	.stats = blk_stats,
 };

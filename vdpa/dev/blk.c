@@ -88,7 +88,8 @@ static int blk_io_error(struct blk_dev *dev, struct blk_req *req)
 static bool blk_range_ok(const struct blk_dev *dev, uint64_t sector,
 			 uint64_t sectors)
 {
-	uint64_t capacity = dev->be->size / BLK_SECTOR;
+	/* The backend's watch thread stores a new size while we serve. */
+	uint64_t capacity = __atomic_load_n(&dev->be->size, __ATOMIC_RELAXED) / BLK_SECTOR;
 
 	return sector <= capacity && sectors <= capacity - sector;
 }

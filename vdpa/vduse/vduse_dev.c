@@ -835,6 +835,11 @@ int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, 
 	else if (ioctl(d->fd, VDUSE_DEV_INJECT_CONFIG_IRQ) && errno != EINVAL)
 		ret = -errno;
 	free(c);
+	if (ret)
+		return ret;
+	/* What the device is now, for a daemon that --reconnects to it (a disk resized). */
+	if (d->log && offset + len <= d->log->config_size)
+		memcpy(d->log->config + offset, buf, len);
 	return ret;
 }
 
