@@ -36,7 +36,7 @@ struct blk_req {
 	struct iovec *data;
 	unsigned int data_cnt;
 	bool to_driver;		/* data moves into the chain: counts in used_len */
-	uint32_t written;
+	uint64_t written;	/* bytes into the chain, the status byte not counted */
 	unsigned int seg;
 	unsigned int nseg;
 	struct virtio_blk_discard_write_zeroes segs[BLK_DWZ_MAX_SEG];
@@ -249,6 +249,13 @@ static int blk_start(void *opaque, struct dev_req *dreq, struct be_ctx *ctx)
 	if (c->bad)
 		return blk_reject(dev, req, blk_known(le32toh(hdr.type)) ?
 				  VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_UNSUPP);
+	/*
+	 * What the config space promised (5.2.4): no segment over size_max,
+	 * no more than seg_max of them besides the header's and the status
+	 * byte's descriptors (a layout that shares them counts as less).
+	 */
+	if (c->desc_max > BLK_SIZE_MAX || c->desc_num > le32toh(dev->config.seg_max) + 2)
+		return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
 
 	switch (le32toh(hdr.type)) {
 	case VIRTIO_BLK_T_IN:

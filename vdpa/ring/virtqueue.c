@@ -96,6 +96,8 @@ int vq_pop(struct vq *vq, struct vq_chain *chain)
 	chain->in_num = 0;
 	chain->out_len = 0;
 	chain->in_len = 0;
+	chain->desc_num = 0;
+	chain->desc_max = 0;
 	chain->bad = 0;
 	ret = vq->packed ? vq_packed_pop(vq, chain) : vq_split_pop(vq, chain);
 	if (ret < 0)
@@ -214,6 +216,8 @@ int vq_pop_id(struct vq *vq, uint16_t id, struct vq_chain *chain)
 	chain->in_num = 0;
 	chain->out_len = 0;
 	chain->in_len = 0;
+	chain->desc_num = 0;
+	chain->desc_max = 0;
 	chain->bad = 0;
 	ret = vq_split_pop_id(vq, id, chain);
 	if (ret < 0)

@@ -54,6 +54,9 @@ struct vq_chain {
 	unsigned int in_num;
 	uint64_t out_len;
 	uint64_t in_len;
+	/* Buffer descriptors (those of an indirect table included), and the longest. */
+	unsigned int desc_num;
+	uint32_t desc_max;
 	/*
 	 * 0, or the first data fault: -EFAULT for a piece not mapped, -EACCES
 	 * for one mapped without the access the device needs, -ENOBUFS for

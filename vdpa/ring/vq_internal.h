@@ -215,6 +215,9 @@ static inline int vq_desc_add(struct vq *vq, struct vq_chain *c,
 	else if (*writing)
 		return vq_fault(vq, -EILSEQ, VQ_FAULT_READ_AFTER_WRITE, 0, -1,
 				0, 0, 0);
+	c->desc_num++;
+	if (d->len > c->desc_max)
+		c->desc_max = d->len;
 	vq_chain_add(vq, c, d->addr, d->len, *writing);
 	return 0;
 }
