@@ -129,7 +129,7 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 $(OUT)/vdpa/policy/nf_bpf.o: $(BPF_SKELS)
 
 # The control client is uvdpactl's, not the daemon's: outside the library.
-CTL_CLIENT := $(OUT)/tools/ctl_client.o
+CTL_CLIENT := $(OUT)/tools/ctl_client.o $(OUT)/tools/ctl_info.o
 
 $(UVDPACTL): $(OUT)/tools/uvdpactl.o $(CTL_CLIENT) $(LIB)
 	$(call msg,LD,$@)

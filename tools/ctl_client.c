@@ -10,13 +10,20 @@
 #include "util/run_dir.h"
 
 const char ctl_client_usage[] =
-	"usage: uvdpactl filter show DEVICE [-j]\n"
+	"usage: uvdpactl list [-j]\n"
+	"       uvdpactl show DEVICE [-j]\n"
+	"       uvdpactl filter show DEVICE [-j]\n"
 	"       uvdpactl filter set DEVICE NAME [key=value]...\n"
 	"       uvdpactl filter set DEVICE --object FILE.bpf.o [key=value]...\n"
 	"       uvdpactl stats DEVICE [-j]\n"
 	"       uvdpactl upgrade DEVICE [-j]\n"
 	"\n"
 	"Talks to the uvdpad serving DEVICE through " UVDPA_CTL_DIR "/DEVICE.sock.\n"
+	"  list          every device served on this host: type, backend, size or MAC, queues,\n"
+	"                bus driver, the kernel's block or net device, the daemon's pid; a\n"
+	"                daemon that is gone is 'stale', one that does not answer 'no-answer'\n"
+	"  show          one device: configuration, features offered and negotiated, ring,\n"
+	"                each queue's state, the filter, the reconnect state\n"
 	"  filter show   the notification filter the device's queues follow, and its parameters\n"
 	"  filter set    load a filter (passthrough, coalesce, adaptive, poll, or a BPF object\n"
 	"                built against uvdpa_filter.h) and swap it in while I/O runs; builtin:\n"
@@ -103,7 +110,7 @@ int ctl_client_parse(int argc, char **argv, struct ctl_request *r, char *err, si
 			break;
 	}
 	if (n == 0)
-		return REFUSE("missing a command (filter, stats, upgrade)");
+		return REFUSE("missing a command (list, show, filter, stats, upgrade)");
 	snprintf(r->line, sizeof(r->line), "%s %d", UVDPA_CTL_MAGIC, UVDPA_CTL_VERSION);
 	if (!strcmp(words[0], "stats") || !strcmp(words[0], "upgrade")) {
 		if (n != 2 || i < argc)
@@ -114,7 +121,7 @@ int ctl_client_parse(int argc, char **argv, struct ctl_request *r, char *err, si
 		return add(r, words[0], err, errlen);
 	}
 	if (strcmp(words[0], "filter"))
-		return REFUSE("unknown command '%s' (filter, stats, upgrade)", words[0]);
+		return REFUSE("unknown command '%s' (list, show, filter, stats, upgrade)", words[0]);
 	if (n < 2)
 		return REFUSE("filter: show or set?");
 	if (!strcmp(words[1], "show")) {
@@ -150,7 +157,7 @@ static bool numeric(const char *s, size_t len)
 	return digits && s[len - 1] != '.';
 }
 
-static void json_string(FILE *out, const char *s, size_t len)
+void ctl_json_string(FILE *out, const char *s, size_t len)
 {
 	size_t i;
 
@@ -177,12 +184,12 @@ static void json_members(FILE *out, const char *line, size_t len)
 		eq = memchr(p, '=', sp - p);
 		if (eq) {
 			fputs(first ? "" : ", ", out);
-			json_string(out, p, eq - p);
+			ctl_json_string(out, p, eq - p);
 			fputs(": ", out);
 			if (numeric(eq + 1, sp - eq - 1))
 				fwrite(eq + 1, 1, sp - eq - 1, out);
 			else
-				json_string(out, eq + 1, sp - eq - 1);
+				ctl_json_string(out, eq + 1, sp - eq - 1);
 			first = false;
 		}
 		p = sp + 1;
@@ -253,7 +260,7 @@ static void print_stats(const struct ctl_request *r, const char *body, size_t le
 		return;
 	}
 	fprintf(out, "{\"device\": ");
-	json_string(out, r->device, strlen(r->device));
+	ctl_json_string(out, r->device, strlen(r->device));
 	fprintf(out, ", \"queues\": [");
 	for (; p < model; p = nl + 1) {
 		nl = memchr(p, '\n', end - p);
@@ -278,14 +285,14 @@ static void print_filter(const struct ctl_request *r, const char *body, size_t l
 
 	if (r->json) {
 		fprintf(out, "{\"device\": ");
-		json_string(out, r->device, strlen(r->device));
+		ctl_json_string(out, r->device, strlen(r->device));
 	}
 	for (; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', end - p);
 		if (!strncmp(p, "name=", 5)) {
 			if (r->json) {
 				fprintf(out, ", \"filter\": ");
-				json_string(out, p + 5, nl - p - 5);
+				ctl_json_string(out, p + 5, nl - p - 5);
 				fprintf(out, ", \"params\": {");
 			} else {
 				fprintf(out, "%s: filter %.*s\n", r->device, (int)(nl - p - 5), p + 5);
@@ -315,9 +322,9 @@ static void print_upgrade(const struct ctl_request *r, const char *body, size_t 
 	}
 	if (r->json) {
 		fprintf(out, "{\"device\": ");
-		json_string(out, r->device, strlen(r->device));
+		ctl_json_string(out, r->device, strlen(r->device));
 		fprintf(out, ", \"state\": ");
-		json_string(out, state, n);
+		ctl_json_string(out, state, n);
 		fprintf(out, "}\n");
 		return;
 	}

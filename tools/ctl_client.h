@@ -40,6 +40,9 @@ int ctl_client_parse(int argc, char **argv, struct ctl_request *r, char *err, si
 int ctl_client_format(const struct ctl_request *r, const char *reply, FILE *out, char *err,
 		      size_t errlen);
 
+/* @len bytes of @s as a JSON string, quoted; control characters dropped. */
+void ctl_json_string(FILE *out, const char *s, size_t len);
+
 /* Send @r to its daemon and read the whole reply (malloc'd in *reply): 0 or -errno. */
 int ctl_client_call(const struct ctl_request *r, char **reply);
 

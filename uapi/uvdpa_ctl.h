@@ -27,6 +27,26 @@
  *					counters (blk: requests by type,
  *					io_errors, bad_requests; net: frames,
  *					bytes, drops by cause)
+ *	info				what uvdpactl list and show print, lines
+ *					in any order: name=, type=, queues=,
+ *					workers=, pid=; the device type's (blk:
+ *					backend=, size= in bytes, block_size=,
+ *					read_only=, direct=, nbd=, path=; net:
+ *					backend=, mac=, mtu=, tap=, link=);
+ *					driver= (the vdpa bus driver, or none),
+ *					dev= (what the kernel made of it: vda,
+ *					eth1, vhost-vdpa-0, other-netns, -);
+ *					features_offered=, features_negotiated=
+ *					and driver_status= by name, comma-
+ *					separated; ring= (split, packed, or -),
+ *					queue_size=, event_idx=, indirect=;
+ *					reconnect= (none, ready, resumed),
+ *					state_file=; filter=NAME; then per
+ *					queue vq=N worker=N state= (off,
+ *					stopped, running, broken) size=
+ *					inflight= [why=]. A why=, path= or
+ *					state_file= value may hold blanks: it
+ *					runs to the end of its line.
  *	upgrade				state=PATH; then, as on SIGUSR2, the
  *					daemon finishes the requests in flight,
  *					saves its state in PATH and exits, for a

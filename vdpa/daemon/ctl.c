@@ -147,6 +147,55 @@ static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char
 	return 0;
 }
 
+static const char *const run_names[] = {
+	[WORKER_QUEUE_OFF] = "off",
+	[WORKER_QUEUE_STOPPED] = "stopped",
+	[WORKER_QUEUE_RUNNING] = "running",
+	[WORKER_QUEUE_BROKEN] = "broken",
+};
+
+/*
+ * What uvdpactl list and show print. The queues' state comes from each
+ * worker's own thread (worker_queues_info()): a worker that does not answer
+ * holds the reply up, and the client's deadline says so.
+ */
+static int cmd_info(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
+		    size_t errlen)
+{
+	struct worker_queue_info *info;
+	unsigned int i, k, nr;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: info");
+		return -EINVAL;
+	}
+	if (dev->info)
+		info_print(dev->info, out);
+	pthread_mutex_lock(&dev->filter_lock);
+	fprintf(out, "filter=%s\n", dev->filter ? dev->filter->name : NF_BUILTIN_NAME);
+	pthread_mutex_unlock(&dev->filter_lock);
+	for (i = 0; i < dev->nr_workers; i++) {
+		struct worker *w = dev->workers[i];
+
+		nr = worker_nr_queues(w);
+		info = calloc(nr, sizeof(*info));
+		if (!info)
+			return -ENOMEM;
+		worker_queues_info(w, info);
+		for (k = 0; k < nr; k++) {
+			fprintf(out, "vq=%u worker=%u state=%s size=%u inflight=%u",
+				worker_first_queue(w) + k, i, run_names[info[k].run], info[k].size,
+				info[k].inflight);
+			/* Last: it runs to the end of the line. */
+			if (info[k].why[0])
+				fprintf(out, " why=%s", info[k].why);
+			fputc('\n', out);
+		}
+		free(info);
+	}
+	return 0;
+}
+
 /*
  * A planned upgrade, as on SIGUSR2: the main thread, which alone takes that
  * signal, drains the queues and saves the log once this reply is out.
@@ -172,6 +221,7 @@ static int cmd_upgrade(struct ctl_dev *dev, int argc, char **argv, FILE *out, ch
 
 static const struct ctl_cmd commands[] = {
 	{ "filter", cmd_filter },
+	{ "info", cmd_info },
 	{ "stats", cmd_stats },
 	{ "upgrade", cmd_upgrade },
 };

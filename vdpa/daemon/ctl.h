@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "daemon/info.h"
 #include "policy/nf.h"
 #include "worker/worker.h"
 
@@ -22,6 +23,8 @@ struct ctl_dev {
 	/* The model's counters, after the queues' in stats (NULL: none). */
 	void (*model_stats)(const struct served *s, FILE *out);
 	const struct served *served;
+	/* The device's lines of the info request before the filter's and the queues' (NULL: none). */
+	const struct info_dev *info;
 	struct worker **workers;
 	unsigned int nr_workers;
 	unsigned int nr_queues;

@@ -58,6 +58,13 @@ struct dev_type {
 	 * workers count: for uvdpactl stats, and the log at the end.
 	 */
 	void (*stats)(const struct served *s, FILE *out);
+	/*
+	 * For uvdpactl list and show (the info request): "backend=NAME" and
+	 * the size or the MAC, then what else the device was made with, as
+	 * key=value lines; a value that may hold blanks (a path) alone on the
+	 * last line of its own.
+	 */
+	void (*info)(const struct cli_opts *o, const struct served *s, FILE *out);
 };
 
 /* A counter of a model's stats struct, for dev_type_print_stats(). */

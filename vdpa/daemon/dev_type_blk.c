@@ -237,6 +237,21 @@ static void blk_stopped(struct served *s)
 		b->be.ops->unwatch_size(&b->be);
 }
 
+static void blk_info(const struct cli_opts *o, const struct served *s, FILE *out)
+{
+	const struct blk_served *b = s->priv;
+	/* The capacity the driver sees: a backend that grew has told it (blk_resized()). */
+	uint64_t sectors = le64toh(__atomic_load_n(&b->blk.config.capacity, __ATOMIC_RELAXED));
+
+	fprintf(out, "backend=%s size=%llu block_size=%u read_only=%s direct=%s\n",
+		b->be.ops->name, (unsigned long long)sectors * 512, b->be.block_size,
+		b->be.read_only ? "yes" : "no", o->direct ? "yes" : "no");
+	if (o->nbd)
+		fprintf(out, "nbd=%s\n", o->nbd);
+	if (o->path)
+		fprintf(out, "path=%s\n", o->path);
+}
+
 static void blk_teardown(struct served *s)
 {
 	struct blk_served *b = s->priv;
@@ -254,4 +269,5 @@ const struct dev_type dev_type_blk = {
 	.stopped = blk_stopped,
 	.teardown = blk_teardown,
 	.stats = blk_stats,
+	.info = blk_info,
 };

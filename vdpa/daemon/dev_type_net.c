@@ -197,6 +197,16 @@ static void net_stats(const struct served *s, FILE *out)
 	dev_type_print_stats(out, "net", &n->net.stats, fields, ARRAY_SIZE(fields));
 }
 
+static void net_info(const struct cli_opts *o, const struct served *s, FILE *out)
+{
+	const struct net_served *n = s->priv;
+	const uint8_t *m = o->net.mac;
+
+	fprintf(out, "backend=%s mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u tap=%s link=%s\n",
+		n->be.ops->name, m[0], m[1], m[2], m[3], m[4], m[5], o->net.mtu, n->tap->name,
+		__atomic_load_n(&n->tap->up, __ATOMIC_RELAXED) ? "up" : "down");
+}
+
 static void net_teardown(struct served *s)
 {
 	struct net_served *n = s->priv;
@@ -216,4 +226,5 @@ const struct dev_type dev_type_net = {
 	.stopped = net_stopped,
 	.teardown = net_teardown,
 	.stats = net_stats,
+	.info = net_info,
 };

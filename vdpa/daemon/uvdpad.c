@@ -16,6 +16,7 @@
 #include "daemon/config.h"
 #include "daemon/ctl.h"
 #include "daemon/dev_type.h"
+#include "daemon/info.h"
 #include "daemon/notify.h"
 #include "daemon/restart.h"
 #include "daemon/state_file.h"
@@ -193,6 +194,7 @@ struct daemon {
 	unsigned int started;
 	struct ctl_dev cd;
 	bool serving;		/* the control thread runs: detached and stopped at the end */
+	struct info_dev info;	/* for the control socket's info request */
 	struct ctl *ctl;
 	struct watchdog wd;
 };
@@ -339,6 +341,14 @@ static int serve_start(struct daemon *d)
 		if (ret)
 			return ret;
 	}
+	d->info = (struct info_dev){
+		.o = o,
+		.type = d->type,
+		.s = s,
+		.dev = &d->dev,
+		.state_path = d->log.hdr ? d->log.path : NULL,
+	};
+	d->cd.info = &d->info;
 	/* Without the socket the device still works; only run-time control is lost. */
 	if (ctl_start(&d->ctl, &d->cd, err, sizeof(err)))
 		log_err("%s: no control socket: %s", o->name, err);

@@ -182,7 +182,8 @@ static int find_entry(const char *dir, const char *prefix, char *buf, size_t len
 	return ret;
 }
 
-int vdpa_bus_blkdev(const char *name, char *buf, size_t len)
+/* The first entry of @class ("block", "net") under @name's virtio device. */
+static int virtio_child(const char *name, const char *class, char *buf, size_t len)
 {
 	char path[PATH_MAX], virtio[NAME_MAX + 1];
 	int ret;
@@ -192,11 +193,21 @@ int vdpa_bus_blkdev(const char *name, char *buf, size_t len)
 		ret = find_entry(path, "virtio", virtio, sizeof(virtio));
 	if (ret)
 		return ret;
-	/* virtio_blk's gendisk is a child of the virtio device, in "block/". */
-	ret = path_fmt(path, VDPA_BUS "/devices/%s/%s/block", name, virtio);
+	ret = path_fmt(path, VDPA_BUS "/devices/%s/%s/%s", name, virtio, class);
 	if (ret)
 		return ret;
 	return find_entry(path, NULL, buf, len);
+}
+
+int vdpa_bus_blkdev(const char *name, char *buf, size_t len)
+{
+	/* virtio_blk's gendisk is a child of the virtio device, in "block/". */
+	return virtio_child(name, "block", buf, len);
+}
+
+int vdpa_bus_netdev(const char *name, char *buf, size_t len)
+{
+	return virtio_child(name, "net", buf, len);
 }
 
 int vdpa_bus_vhost_dev(const char *name, char *buf, size_t len)

@@ -34,6 +34,13 @@ int vdpa_bus_driver(const char *name, char *buf, size_t len);
 int vdpa_bus_blkdev(const char *name, char *buf, size_t len);
 
 /*
+ * Store the name of the network interface that virtio_net made of @name
+ * ("eth1") in @buf. -ENOENT when there is none, or when it lives in another
+ * network namespace than ours: sysfs lists a namespace's own interfaces only.
+ */
+int vdpa_bus_netdev(const char *name, char *buf, size_t len);
+
+/*
  * Store the name of the character device that vhost_vdpa made of @name
  * ("vhost-vdpa-0": /dev/vhost-vdpa-0) in @buf. -ENOENT when there is none.
  */

@@ -480,7 +480,8 @@ static void set_status(struct vduse_dev *d, uint8_t status)
 		umem_release(d);
 		atomic_store(&d->driver_error, false);
 	}
-	d->status = status;
+	/* Read by the control socket's thread too (vduse_dev_status()). */
+	__atomic_store_n(&d->status, status, __ATOMIC_RELAXED);
 	if (d->log)
 		vq_log_set_status(d->log, status, ok ? d->driver_features : 0);
 }
@@ -699,7 +700,7 @@ static int resume(struct vduse_dev *d)
 	struct vq_config *cfg;
 	int ret;
 
-	d->status = h->status;
+	__atomic_store_n(&d->status, h->status, __ATOMIC_RELAXED);
 	/* Not running: the kernel re-sends whatever the old daemon did not answer. */
 	if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return 0;
@@ -882,4 +883,20 @@ int vduse_dev_destroy(struct vduse_dev *d)
 		ret = -errno;
 	vduse_dev_release(d);
 	return ret;
+}
+
+uint8_t vduse_dev_status(const struct vduse_dev *d)
+{
+	return __atomic_load_n(&d->status, __ATOMIC_RELAXED);
+}
+
+int vduse_dev_driver_features(const struct vduse_dev *d, uint64_t *features)
+{
+	__u64 f;
+
+	/* The kernel's copy: d->driver_features is the control thread's, read at DRIVER_OK. */
+	if (ioctl(d->fd, VDUSE_DEV_GET_FEATURES, &f))
+		return -errno;
+	*features = f;
+	return 0;
 }

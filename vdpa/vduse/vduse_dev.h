@@ -123,6 +123,13 @@ bool vduse_dev_alive(struct vduse_dev *d);
  * a config interrupt (e.g. virtio-net's link status). Any thread.
  */
 int vduse_dev_set_config(struct vduse_dev *d, uint32_t offset, const void *buf, uint32_t len);
+/*
+ * For a person (uvdpactl show), from any thread: the driver's status byte
+ * (VIRTIO_CONFIG_S_*), and the features it took as the kernel has them (0
+ * until FEATURES_OK and after a reset): 0 or -errno.
+ */
+uint8_t vduse_dev_status(const struct vduse_dev *d);
+int vduse_dev_driver_features(const struct vduse_dev *d, uint64_t *features);
 /* Close the device and leave it to the next daemon (vduse_dev_open()). */
 void vduse_dev_release(struct vduse_dev *d);
 /* Close and destroy the device; -EBUSY while it is still on the vdpa bus. */

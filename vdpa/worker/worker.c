@@ -142,6 +142,8 @@ static void driver_error(struct wq *q, const char *what, const char *why)
 {
 	const struct worker_transport *tp = &q->w->tp;
 
+	/* Kept even when not logged: uvdpactl show says why the queue stopped. */
+	snprintf(q->why, sizeof(q->why), "%s: %s", what, why);
 	if (tp->ops && tp->ops->driver_error && !tp->ops->driver_error(tp->ctx, q->index))
 		return;
 	log_err("queue %u: %s: %s; stopped until the driver resets the device", q->index,
@@ -322,6 +324,7 @@ static int queue_start(struct wq *q)
 	unsigned int i, num = q->cfg.num;
 	int ret;
 
+	q->why[0] = '\0';
 	ret = vq_init(&q->vq, &q->cfg, &w->tp.xlate);
 	if (ret)
 		return ret;
@@ -361,8 +364,9 @@ static int queue_start(struct wq *q)
 		q->resume = false;
 		ret = resubmit(q);
 		if (ret) {
-			log_err("queue %u: cannot pop a request in flight again: %s; stopped until reset",
-				q->index, strerror(-ret));
+			snprintf(q->why, sizeof(q->why), "cannot pop a request in flight again: %s",
+				 strerror(-ret));
+			log_err("queue %u: %s; stopped until reset", q->index, q->why);
 			q->broken = true;
 		}
 	}
@@ -455,6 +459,22 @@ static void set_filter(struct worker *w)
 	}
 }
 
+static void queues_info(struct worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_queues; i++) {
+		const struct wq *q = &w->queues[i];
+		struct worker_queue_info *info = &w->info_out[i];
+
+		info->run = !q->cfg.num ? WORKER_QUEUE_OFF : q->broken ? WORKER_QUEUE_BROKEN :
+			    q->running ? WORKER_QUEUE_RUNNING : WORKER_QUEUE_STOPPED;
+		info->size = q->cfg.num;
+		info->inflight = q->inflight;
+		snprintf(info->why, sizeof(info->why), "%s", q->why);
+	}
+}
+
 static void command_done(struct worker *w)
 {
 	pthread_mutex_lock(&w->lock);
@@ -513,6 +533,10 @@ static void command(struct worker *w)
 		break;
 	case WORKER_TRANSPORT:
 		w->tp = w->next_transport;
+		command_done(w);
+		break;
+	case WORKER_INFO:
+		queues_info(w);
 		command_done(w);
 		break;
 	case WORKER_IDLE:
@@ -721,6 +745,7 @@ static const char *const cmd_names[] = {
 	[WORKER_EXIT] = "exit",
 	[WORKER_FILTER] = "filter",
 	[WORKER_TRANSPORT] = "transport",
+	[WORKER_INFO] = "info",
 };
 
 /*
@@ -767,6 +792,12 @@ void worker_set_filter(struct worker *w, struct nf_prog *p)
 {
 	w->filter_next = p;
 	worker_call(w, WORKER_FILTER);
+}
+
+void worker_queues_info(struct worker *w, struct worker_queue_info *info)
+{
+	w->info_out = info;
+	worker_call(w, WORKER_INFO);
 }
 
 void worker_set_transport(struct worker *w, const struct worker_ops *ops, void *ctx,

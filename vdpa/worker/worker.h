@@ -92,6 +92,28 @@ void worker_queue_state(const struct worker *w, unsigned int index, struct vq_st
 /* Queue @index's notification statistics; any thread. */
 void worker_queue_stats(const struct worker *w, unsigned int index, struct uvdpa_nf_stats *s);
 
+/* What a queue is doing, for a person (uvdpactl show). */
+enum worker_queue_run {
+	WORKER_QUEUE_OFF,	/* not set up by the driver */
+	WORKER_QUEUE_STOPPED,	/* set up, not served: no DRIVER_OK yet, or rings it cannot map */
+	WORKER_QUEUE_RUNNING,
+	WORKER_QUEUE_BROKEN,	/* stopped for the driver's error until the next reset */
+};
+
+struct worker_queue_info {
+	enum worker_queue_run run;
+	unsigned int size;	/* entries, as the driver set it up; 0 when off */
+	unsigned int inflight;	/* chains popped and not yet used */
+	char why[160];		/* the driver's last error since the queue started, or "" */
+};
+
+/*
+ * Once running: the state of each of the worker's queues into
+ * @info[0 .. worker_nr_queues()), taken on the worker's thread between two
+ * loop turns, so it waits for the worker like any command.
+ */
+void worker_queues_info(struct worker *w, struct worker_queue_info *info);
+
 /* Serve every configured queue that is not running. */
 void worker_start(struct worker *w);
 /* Stop popping, drain the requests in flight, and keep each queue's state. */

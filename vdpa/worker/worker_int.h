@@ -22,6 +22,7 @@ enum worker_cmd {
 	WORKER_EXIT,
 	WORKER_FILTER,	/* hand every queue to worker.filter_next */
 	WORKER_TRANSPORT, /* take worker.next_transport */
+	WORKER_INFO,	/* fill worker.info_out */
 };
 
 struct wq {
@@ -35,6 +36,8 @@ struct wq {
 	struct vq vq;
 	bool running;
 	bool broken;
+	/* The driver's error that broke or kept it stopped, for worker_queues_info(). */
+	char why[160];
 	bool pushed;
 	char *slots;
 	struct dev_req **free;
@@ -90,6 +93,7 @@ struct worker {
 	bool exiting;
 	bool again;	/* a queue's budget ran out: the next turn must not sleep */
 	struct nf_prog *filter_next;	/* for WORKER_FILTER */
+	struct worker_queue_info *info_out;	/* for WORKER_INFO */
 	pthread_mutex_t call_lock;	/* one worker_call() at a time */
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
