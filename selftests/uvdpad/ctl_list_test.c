@@ -237,10 +237,14 @@ TEST_F(list, daemon_killed_while_list_runs)
 	status = pclose(f);
 	took = now_ms() - t0;
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	/* Killed, not timed out ("no-answer"): list went on at once. */
+	/*
+	 * Killed, not timed out: list saw the connection end at once, since
+	 * after its deadline it would say "no-answer". The time is a bound
+	 * against a hang only: a loaded machine takes its time for the rest.
+	 */
 	EXPECT_ROW(self->out, self->dead.name, " stale");
 	EXPECT_ROW(self->out, self->net.name, " net ", " running");
-	EXPECT_GT(CTL_INFO_TIMEOUT_MS, took - waited) TH_LOG("list took %lld ms", took);
+	EXPECT_GT(5 * CTL_INFO_TIMEOUT_MS, took - waited) TH_LOG("list took %lld ms", took);
 	TH_LOG("list waited %lld ms for the stopped daemon, took %lld ms", waited, took);
 	ASSERT_EQ(0, wait_exit(self->dead.pid, WAIT_MS, &status));
 	self->dead.pid = 0;
