@@ -102,11 +102,9 @@ include selftests/targets.mk
 KSFT_INSTALL := $(abspath $(OUT))/ksft
 
 UVDPAD := $(OUT)/uvdpad
-# librbd and librados ship no pkg-config file in Debian 12 (librbd-dev).
-LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0 libbpf libsystemd) -lrbd -lrados \
-	  -lpthread
-# Only what a program calls: librbd, librados and the C++ runtime under them
-# cost uvdpactl 120 ms of every start (10x) when linked in for nothing.
+# librbd is loaded by the RBD backend when it opens (backend/ceph_lib.c).
+LDLIBS += $(shell $(PKG_CONFIG) --libs liburing libnl-genl-3.0 libbpf libsystemd) -lpthread
+# Only what a program calls.
 LDFLAGS += -Wl,--as-needed
 UVDPACTL := $(OUT)/uvdpactl
 

@@ -6,7 +6,8 @@
  * discard and write-zeroes read as zeroes, a resize is heard, a snapshot is served read-only,
  * an unknown pool, image or snapshot is refused with a line saying which,
  * an OSD frozen for a moment only delays I/O, and an OSD gone fails it
- * within rados_osd_op_timeout.
+ * within rados_osd_op_timeout. Without librbd installed, the backend says
+ * what is missing and nothing else fails.
  */
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/mount.h>
 
 #include "kselftest_harness.h"
 #include "../lib/be_drive.h"
@@ -245,6 +247,48 @@ TEST_F_TIMEOUT(rbd, io_refusals_and_osd_outages, 60)
 	ASSERT_EQ(0, be_wait(&self->ctx, &r[0], 1, (OP_TIMEOUT_S + 10) * 1000));
 	EXPECT_GT(0, r[0].res);
 	EXPECT_LE(OP_TIMEOUT_S * 1000 - 500, now_ms() - t0);
+}
+
+/* Where the dynamic linker finds librbd.so.1, from its cache: 0 or -ENOENT. */
+static int t_librbd_path(char *path, size_t len)
+{
+	FILE *p = popen("ldconfig -p", "r");
+	char line[512];
+	int ret = -ENOENT;
+
+	if (!p)
+		return -errno;
+	while (fgets(line, sizeof(line), p)) {
+		char *arrow = strstr(line, " => ");
+
+		if (ret && arrow && strstr(line, "librbd.so.1 ")) {
+			arrow[strcspn(arrow, "\n")] = '\0';
+			snprintf(path, len, "%s", arrow + 4);
+			ret = 0;
+		}
+	}
+	pclose(p);
+	return ret;
+}
+
+/*
+ * The test child's own mount namespace puts an empty file over librbd: the
+ * library is loaded at open, so the child has not loaded it yet.
+ */
+TEST(without_librbd_the_backend_says_so)
+{
+	struct be_opts o = { .rbd = "rbd/disk", .tap_fd = -1 };
+	struct be be = { .ops = &be_rbd_ops };
+	char lib[256];
+
+	ASSERT_EQ(0, t_librbd_path(lib, sizeof(lib)));
+	if (unshare(CLONE_NEWNS))
+		SKIP(return, "no mount namespace: %s", strerror(errno));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) TH_LOG("%m");
+	ASSERT_EQ(0, mount("/dev/null", lib, NULL, MS_BIND, NULL)) TH_LOG("%s: %m", lib);
+	EXPECT_EQ(-ENOENT, be.ops->open(&be, &o));
+	EXPECT_NE(NULL, strstr(be.why, "the RBD backend needs librbd1 and librados2: "))
+		TH_LOG("%s", be.why);
 }
 
 TEST_HARNESS_MAIN

@@ -27,10 +27,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-#include <rados/librados.h>
-#include <rbd/librbd.h>
 
 #include "backend/backend.h"
+#include "backend/ceph_lib.h"
 #include "util/efd.h"
 #include "util/log.h"
 #include "util/poll_thread.h"
@@ -80,11 +79,11 @@ static int conf_default(rados_t cluster, const char *key, const char *dflt, cons
 {
 	char cur[64];
 
-	if (rados_conf_get(cluster, key, cur, sizeof(cur)))
+	if (ceph.rados_conf_get(cluster, key, cur, sizeof(cur)))
 		return 0;
 	if (strcmp(cur, dflt))
 		return 0;
-	return rados_conf_set(cluster, key, value);
+	return ceph.rados_conf_set(cluster, key, value);
 }
 
 /*
@@ -132,30 +131,30 @@ static int rbd_connect(struct be *be, struct rbd *r, const struct be_opts *opts)
 {
 	int ret;
 
-	ret = rados_create(&r->cluster, opts->ceph_id);
+	ret = ceph.rados_create(&r->cluster, opts->ceph_id);
 	if (ret)
 		return rbd_fail(be, ret, "cannot set up a Ceph client%s%s: %s",
 				opts->ceph_id ? " for " : "", opts->ceph_id ? opts->ceph_id : "",
 				strerror(-ret));
 	/* NULL: $CEPH_CONF, /etc/ceph/ceph.conf, ~/.ceph/config, ./ceph.conf. */
-	ret = rados_conf_read_file(r->cluster, opts->ceph_conf);
+	ret = ceph.rados_conf_read_file(r->cluster, opts->ceph_conf);
 	if (ret)
 		return rbd_fail(be, ret, "cannot read the Ceph configuration %s: %s",
 				opts->ceph_conf ? opts->ceph_conf : "(/etc/ceph/ceph.conf)",
 				strerror(-ret));
-	ret = rados_conf_parse_env(r->cluster, NULL);
+	ret = ceph.rados_conf_parse_env(r->cluster, NULL);
 	/* librados's own messages would follow ours on stderr: one line says what failed. */
 	if (!ret)
-		ret = rados_conf_set(r->cluster, "log_to_stderr", "false");
+		ret = ceph.rados_conf_set(r->cluster, "log_to_stderr", "false");
 	if (!ret)
-		ret = rados_conf_set(r->cluster, "err_to_stderr", "false");
+		ret = ceph.rados_conf_set(r->cluster, "err_to_stderr", "false");
 	if (!ret)
 		ret = conf_default(r->cluster, "rados_osd_op_timeout", "0", RBD_OP_TIMEOUT);
 	if (!ret)
 		ret = conf_default(r->cluster, "client_mount_timeout", "300", RBD_MOUNT_TIMEOUT);
 	if (ret)
 		return rbd_fail(be, ret, "bad Ceph configuration: %s", strerror(-ret));
-	ret = rados_connect(r->cluster);
+	ret = ceph.rados_connect(r->cluster);
 	switch (ret) {
 	case 0:
 		return 0;
@@ -185,17 +184,17 @@ static int rbd_open_image(struct be *be, struct rbd *r, const struct be_opts *op
 				opts->rbd ? opts->rbd : "");
 	if (snap && !opts->read_only)
 		return rbd_fail(be, -EROFS, "snapshot '%s' is read-only: add --ro", snap);
-	ret = rados_ioctx_create(r->cluster, pool, &r->io);
+	ret = ceph.rados_ioctx_create(r->cluster, pool, &r->io);
 	if (ret)
 		return rbd_fail(be, ret, ret == -ENOENT ? "pool '%s' does not exist" :
 				"cannot open pool '%s': %s", pool, strerror(-ret));
 	/* Read-only also takes no exclusive lock: another client may write the image. */
-	ret = opts->read_only ? rbd_open_read_only(r->io, image, &img, snap) :
-				rbd_open(r->io, image, &img, NULL);
+	ret = opts->read_only ? ceph.rbd_open_read_only(r->io, image, &img, snap) :
+				ceph.rbd_open(r->io, image, &img, NULL);
 	if (!ret)
 		r->image = img;
-	if (ret == -ENOENT && snap && !rbd_open_read_only(r->io, image, &img, NULL)) {
-		rbd_close(img);
+	if (ret == -ENOENT && snap && !ceph.rbd_open_read_only(r->io, image, &img, NULL)) {
+		ceph.rbd_close(img);
 		return rbd_fail(be, ret, "image '%s/%s' has no snapshot '%s'", pool, image, snap);
 	}
 	if (ret == -ENOENT)
@@ -228,20 +227,24 @@ static void rbd_free(struct rbd *r)
 		ring_free(rr);
 	}
 	if (r->image)
-		rbd_close(r->image);
+		ceph.rbd_close(r->image);
 	if (r->io)
-		rados_ioctx_destroy(r->io);
+		ceph.rados_ioctx_destroy(r->io);
 	if (r->cluster)
-		rados_shutdown(r->cluster);
+		ceph.rados_shutdown(r->cluster);
 	free(r);
 }
 
 static int rbd_be_open(struct be *be, const struct be_opts *opts)
 {
-	struct rbd *r = calloc(1, sizeof(*r));
+	struct rbd *r;
 	uint64_t size;
 	int ret;
 
+	ret = ceph_lib_load(be->why, sizeof(be->why));
+	if (ret)
+		return ret;
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->be = be;
@@ -250,7 +253,7 @@ static int rbd_be_open(struct be *be, const struct be_opts *opts)
 	if (!ret)
 		ret = rbd_open_image(be, r, opts);
 	if (!ret) {
-		ret = rbd_get_size(r->image, &size);
+		ret = ceph.rbd_get_size(r->image, &size);
 		if (ret)
 			rbd_fail(be, ret, "cannot read the image's size: %s", strerror(-ret));
 		else if (size < 512)
@@ -310,8 +313,8 @@ static void rbd_ring_event(struct be_event *ev, struct be_ctx *ctx,
 	a = atomic_exchange_explicit(&rr->done, NULL, memory_order_acquire);
 	for (; a; a = next) {
 		next = a->next;
-		ret = rbd_aio_get_return_value(a->c);
-		rbd_aio_release(a->c);
+		ret = ceph.rbd_aio_get_return_value(a->c);
+		ceph.rbd_aio_release(a->c);
 		a->next = rr->free;
 		rr->free = a;
 		be_complete(ctx, a->req, ret < 0 ? (int)ret : a->res);
@@ -358,32 +361,32 @@ static int rbd_be_submit(struct be *be, struct be_ctx *ctx, const struct be_io *
 	a->ring = rr;
 	a->req = req;
 	a->res = io->op == BE_READ || io->op == BE_WRITE ? (int)io->len : 0;
-	ret = rbd_aio_create_completion(a, rbd_aio_done, &a->c);
+	ret = ceph.rbd_aio_create_completion(a, rbd_aio_done, &a->c);
 	if (ret)
 		goto out_free;
 	switch (io->op) {
 	case BE_READ:
-		ret = rbd_aio_readv(r->image, io->iov, io->iovcnt, io->offset, a->c);
+		ret = ceph.rbd_aio_readv(r->image, io->iov, io->iovcnt, io->offset, a->c);
 		break;
 	case BE_WRITE:
-		ret = rbd_aio_writev(r->image, io->iov, io->iovcnt, io->offset, a->c);
+		ret = ceph.rbd_aio_writev(r->image, io->iov, io->iovcnt, io->offset, a->c);
 		break;
 	case BE_FLUSH:
-		ret = rbd_aio_flush(r->image, a->c);
+		ret = ceph.rbd_aio_flush(r->image, a->c);
 		break;
 	case BE_DISCARD:
-		ret = rbd_aio_discard(r->image, io->offset, io->len, a->c);
+		ret = ceph.rbd_aio_discard(r->image, io->offset, io->len, a->c);
 		break;
 	default:
 		/* Without UNMAP the zeroes must stay allocated (virtio 5.2.6.2). */
-		ret = rbd_aio_write_zeroes(r->image, io->offset, io->len, a->c,
-					   io->unmap ? 0 : RBD_WRITE_ZEROES_FLAG_THICK_PROVISION,
-					   0);
+		ret = ceph.rbd_aio_write_zeroes(r->image, io->offset, io->len, a->c,
+						io->unmap ? 0 :
+						RBD_WRITE_ZEROES_FLAG_THICK_PROVISION, 0);
 		break;
 	}
 	if (!ret)
 		return 1;
-	rbd_aio_release(a->c);
+	ceph.rbd_aio_release(a->c);
 out_free:
 	a->next = rr->free;
 	rr->free = a;
@@ -413,7 +416,7 @@ static int rbd_watch_ready(void *arg, const struct pollfd *fds)
 
 	if (!efd_take(r->watch_efd))
 		return 0;
-	ret = rbd_get_size(r->image, &size);
+	ret = ceph.rbd_get_size(r->image, &size);
 	if (ret) {
 		log_err("rbd: cannot read the image's new size: %s", strerror(-ret));
 		return 0;
@@ -440,7 +443,7 @@ static int rbd_be_watch_size(struct be *be, void (*cb)(void *arg, uint64_t size)
 				r);
 	if (ret)
 		goto err_fd;
-	ret = rbd_update_watch(r->image, &r->watch_handle, rbd_header_changed, r);
+	ret = ceph.rbd_update_watch(r->image, &r->watch_handle, rbd_header_changed, r);
 	if (ret)
 		goto err_thread;
 	/* A resize between open() and the watch. */
@@ -460,7 +463,7 @@ static void rbd_be_unwatch_size(struct be *be)
 	if (r->watch_efd < 0)
 		return;
 	/* librbd calls the callback no more once this returns. */
-	rbd_update_unwatch(r->image, r->watch_handle);
+	ceph.rbd_update_unwatch(r->image, r->watch_handle);
 	poll_thread_stop(&r->watch);
 	close(r->watch_efd);
 	r->watch_efd = -1;
