@@ -4,8 +4,8 @@
  * "vdpa dev add", an interface with the configured MAC and MTU that moves
  * into a network namespace (a container's view) and talks to the host
  * through the tap: ping both ways, jumbo frames, TCP bulk data intact both
- * ways, the tap's link seen as the carrier, and nothing left behind when
- * the device goes under traffic.
+ * ways, the tap's link seen as the carrier (wherever the tap is moved), and
+ * nothing left behind when the device goes under traffic.
  */
 #include <arpa/inet.h>
 #include <glob.h>
@@ -67,13 +67,18 @@ static void traffic_stop(FIXTURE_DATA(net) *self)
 	}
 }
 
-FIXTURE_TEARDOWN(net)
+static void net_cleanup(FIXTURE_DATA(net) *self)
 {
 	traffic_stop(self);
 	daemon_close(&self->d);
 	run("ip netns del %s 2>/dev/null", self->ns);
 	if (self->user_tap)
 		run("ip link del %s 2>/dev/null", self->tap);
+}
+
+FIXTURE_TEARDOWN(net)
+{
+	net_cleanup(self);
 }
 
 static long long now_ms(void)
@@ -503,6 +508,70 @@ TEST_F(net, tap_link_is_the_carrier)
 	EXPECT_EQ(0, run("ip netns exec %s busybox ping -q -c 3 -i 0.2 -W 5 " HOST_IP
 			 " >/dev/null", self->ns));
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
+/*
+ * The tap moved into another namespace (a CNI plugin's or a router
+ * namespace's doing) keeps serving through its fd, and its link there is
+ * the carrier. One ring layout is enough: the link watch knows none.
+ */
+FIXTURE(tap_moved) {
+	FIXTURE_DATA(net) n;
+	char ns[32];		/* where the tap goes */
+};
+
+FIXTURE_SETUP(tap_moved)
+{
+	snprintf(self->n.d.name, sizeof(self->n.d.name), "ksft-netmv%d", getpid());
+	snprintf(self->n.tap, sizeof(self->n.tap), "km%d", getpid());
+	snprintf(self->n.ns, sizeof(self->n.ns), "ksft-ns%d", getpid());
+	snprintf(self->ns, sizeof(self->ns), "ksft-tapns%d", getpid());
+}
+
+FIXTURE_TEARDOWN(tap_moved)
+{
+	net_cleanup(&self->n);
+	run("ip netns del %s 2>/dev/null", self->ns);
+}
+
+TEST_F_TIMEOUT(tap_moved, carrier_ping_and_tcp_follow_the_tap, 120)
+{
+	FIXTURE_DATA(net) *n = &self->n;
+	struct xfer got[2] = { 0 };
+	uint64_t sent[2] = { 0 };
+	int here;
+
+	ASSERT_EQ(0, start(_metadata, n, &(FIXTURE_VARIANT(net)){ .ring = "--split" }));
+	ASSERT_EQ(0, plumb(n));
+	ASSERT_EQ(0, run("ip netns add %s", self->ns));
+	ASSERT_EQ(0, run("ip link set %s netns %s", n->tap, self->ns));
+	/* The kernel closes a device that changes namespace: down until it is set up there. */
+	EXPECT_EQ(0, wait_for("ip -n %s link show %s | grep -q NO-CARRIER", n->ns, n->ifname));
+	ASSERT_EQ(0, run("ip -n %s addr add " HOST_IP "/24 dev %s", self->ns, n->tap));
+	ASSERT_EQ(0, run("ip -n %s link set %s up", self->ns, n->tap));
+	EXPECT_EQ(0, wait_for("ip -n %s link show %s | grep -q LOWER_UP", n->ns, n->ifname));
+	EXPECT_EQ(0, run("ip netns exec %s busybox ping -q -c 3 -i 0.2 -W 5 " NS_IP " >/dev/null",
+			 self->ns));
+	EXPECT_EQ(0, run("ip netns exec %s busybox ping -q -c 3 -i 0.2 -W 5 " HOST_IP
+			 " >/dev/null", n->ns));
+	/* 4 MiB each way, this end in the tap's namespace. */
+	here = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, here);
+	ASSERT_EQ(0, enter_ns(self->ns));
+	EXPECT_EQ(0, bulk(n, 4, got, sent));
+	ASSERT_EQ(0, setns(here, CLONE_NEWNET));
+	close(here);
+	EXPECT_EQ(4ULL * CHUNK, got[0].bytes);
+	EXPECT_EQ(4ULL * CHUNK, got[1].bytes);
+	EXPECT_NE(0, sent[0]);
+	EXPECT_EQ(sent[0], got[0].hash);
+	EXPECT_EQ(sent[1], got[1].hash);
+	/* Its link in its new namespace, down and up, is the carrier. */
+	ASSERT_EQ(0, run("ip -n %s link set %s down", self->ns, n->tap));
+	EXPECT_EQ(0, wait_for("ip -n %s link show %s | grep -q NO-CARRIER", n->ns, n->ifname));
+	ASSERT_EQ(0, run("ip -n %s link set %s up", self->ns, n->tap));
+	EXPECT_EQ(0, wait_for("ip -n %s link show %s | grep -q LOWER_UP", n->ns, n->ifname));
+	EXPECT_EQ(0, daemon_stop(&n->d, SIGTERM));
 }
 
 static pid_t spawn(char *const argv[])

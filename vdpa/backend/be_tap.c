@@ -2,7 +2,7 @@
 /*
  * The tap backend: open or create the tap, set its virtio-net header and
  * offloads, move frames with readv/writev on the worker's ring, and watch
- * its link over rtnetlink (libnl).
+ * its link over rtnetlink in whatever network namespace it lives.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,41 +13,118 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/virtio_net.h>
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
 
 #include "backend/be_tap.h"
 #include "util/efd.h"
 #include "util/log.h"
+#include "util/netns.h"
 
 #define TUN_DEV "/dev/net/tun"
 #define TAP_FLAGS (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)
 
-/* Interface ioctls (flags, MTU) go through any socket of the namespace. */
-static int tap_ifreq(struct be_tap *t, unsigned long req, struct ifreq *ifr)
+/*
+ * The tap's network namespace, which follows it when it moves (ip link set
+ * TAP netns NS): a descriptor of it and its inode (nsfs has one per
+ * namespace), or -1 and 0 when the kernel does not say. It says only to
+ * CAP_NET_ADMIN over that namespace; a process without it sees its own
+ * namespace only, and can make no VDUSE net device anyway (uvdpad says so
+ * next). 0, or -errno (-EBADFD: the tap is gone).
+ */
+static int tap_netns(const struct be_tap *t, int *nsfd, ino_t *ino)
 {
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+	struct stat st;
+	int ret;
 
-	if (s < 0)
-		return -errno;
-	strcpy(ifr->ifr_name, t->name);
-	if (ioctl(s, req, ifr))
+	*ino = 0;
+	*nsfd = ioctl(t->fd, TUNGETDEVNETNS);
+	if (*nsfd < 0)
+		return errno == EPERM ? 0 : -errno;
+	if (fstat(*nsfd, &st)) {
 		ret = -errno;
-	close(s);
-	return ret;
+		close(*nsfd);
+		return ret;
+	}
+	*ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * An rtnetlink socket where the tap lives, in the multicast group of link
+ * changes if @watch; the namespace's inode in @ino. Its ifreq ioctls act
+ * in that namespace too: any socket's do (netlink passes them to the
+ * device layer).
+ */
+static int tap_socket(const struct be_tap *t, bool watch, ino_t *ino)
+{
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	const int type = SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK;
+	int nsfd, s, ret;
+
+	ret = tap_netns(t, &nsfd, ino);
+	if (ret)
+		return ret;
+	if (nsfd < 0) {
+		s = socket(AF_NETLINK, type, NETLINK_ROUTE);
+		if (s < 0)
+			return -errno;
+	} else {
+		s = netns_socket(nsfd, AF_NETLINK, type, NETLINK_ROUTE);
+		close(nsfd);
+		if (s < 0)
+			return s;
+	}
+	if (watch && bind(s, (struct sockaddr *)&a, sizeof(a))) {
+		ret = -errno;
+		close(s);
+		return ret;
+	}
+	return s;
+}
+
+static int tap_ifreq(int s, const char *name, unsigned long req, struct ifreq *ifr)
+{
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	return ioctl(s, req, ifr) ? -errno : 0;
+}
+
+/*
+ * The tap's index and IFF_UP through @s, a socket in its namespace, by the
+ * name it has now (a move may rename it). -ENODEV when it is no longer
+ * there.
+ */
+static int tap_read_link(const struct be_tap *t, int s, unsigned int *ifindex, bool *up)
+{
+	struct ifreq ifr = { 0 };
+	char name[IFNAMSIZ];
+	int ret;
+
+	if (ioctl(t->fd, TUNGETIFF, &ifr))
+		return -errno;
+	memcpy(name, ifr.ifr_name, sizeof(name));
+	ret = tap_ifreq(s, name, SIOCGIFINDEX, &ifr);
+	if (ret)
+		return ret;
+	*ifindex = ifr.ifr_ifindex;
+	ret = tap_ifreq(s, name, SIOCGIFFLAGS, &ifr);
+	if (ret)
+		return ret;
+	*up = ifr.ifr_flags & IFF_UP;
+	return 0;
 }
 
 /* Virtio 1.x headers are 12 bytes, num_buffers included (5.1.6). */
-static int tap_setup(struct be_tap *t)
+static int tap_setup(struct be_tap *t, unsigned int mtu)
 {
 	int sz = sizeof(struct virtio_net_hdr_mrg_rxbuf);
-	struct ifreq ifr = { 0 };
-	int ret;
+	struct ifreq ifr = { .ifr_mtu = mtu };
+	ino_t ino;
+	int s, ret;
 
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &sz))
 		return -errno;
@@ -60,20 +137,21 @@ static int tap_setup(struct be_tap *t)
 	}
 	if (ioctl(t->fd, TUNSETOFFLOAD, 0))
 		return -errno;
-	t->ifindex = if_nametoindex(t->name);
-	if (!t->ifindex)
-		return -errno;
-	ret = tap_ifreq(t, SIOCGIFFLAGS, &ifr);
-	if (ret)
-		return ret;
-	t->up = ifr.ifr_flags & IFF_UP;
-	return 0;
+	s = tap_socket(t, false, &ino);
+	if (s < 0)
+		return s;
+	ret = mtu ? tap_ifreq(s, t->name, SIOCSIFMTU, &ifr) : 0;
+	if (!ret)
+		ret = tap_read_link(t, s, &t->ifindex, &t->up);
+	close(s);
+	return ret;
 }
 
 static void tap_init(struct be_tap *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
+	t->nl_fd = -1;
 	t->offload_fd = -1;
 }
 
@@ -96,14 +174,7 @@ static int tap_open_name(struct be_tap *t, const char *name, unsigned int mtu)
 		goto err;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
-	if (t->created) {
-		struct ifreq m = { .ifr_mtu = mtu };
-
-		ret = tap_ifreq(t, SIOCSIFMTU, &m);
-		if (ret)
-			goto err;
-	}
-	ret = tap_setup(t);
+	ret = tap_setup(t, t->created ? mtu : 0);
 	if (ret)
 		goto err;
 	return 0;
@@ -124,7 +195,7 @@ static int tap_use_fd(struct be_tap *t, int fd)
 		return -EINVAL;
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
 	t->fd = fd;
-	return tap_setup(t);
+	return tap_setup(t, 0);
 }
 
 static unsigned int tap_offload_flags(unsigned int flags)
@@ -150,7 +221,7 @@ static void tap_set_offload(struct be *be, unsigned int flags)
 	int ret;
 
 	__atomic_store_n(&t->offload, tap_offload_flags(flags), __ATOMIC_RELEASE);
-	if (!t->nl) {
+	if (!t->watching) {
 		tap_apply_offload(t);
 		return;
 	}
@@ -159,27 +230,108 @@ static void tap_set_offload(struct be *be, unsigned int flags)
 		log_err("tap %s: cannot ask for offloads: %s", t->name, strerror(-ret));
 }
 
-static int tap_link_msg(struct nl_msg *msg, void *arg)
+static void tap_set_up(struct be_tap *t, bool up)
 {
-	struct be_tap *t = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct ifinfomsg *ifi;
+	if (up == t->up)
+		return;
+	__atomic_store_n(&t->up, up, __ATOMIC_RELAXED);
+	log_debug("tap %s: link %s", t->name, up ? "up" : "down");
+	t->link_changed(t->arg, up);
+}
+
+/*
+ * Watch the link where the tap lives now: 1 (up) or 0 (down), or -errno.
+ * A socket in its namespace, subscribed before the state is read, so that
+ * no change falls in between. A move after the subscription comes as an
+ * RTM_DELLINK on it; one before it is seen by asking for the namespace
+ * again, and followed.
+ */
+static int tap_follow(struct be_tap *t)
+{
+	unsigned int ifindex, tries;
+	ino_t ino, now;
+	int s, nsfd, ret;
 	bool up;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
-		return NL_OK;
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return NL_OK;
-	ifi = nlmsg_data(nlh);
-	if ((unsigned int)ifi->ifi_index != t->ifindex)
-		return NL_OK;
-	up = nlh->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP);
-	if (up != t->up) {
-		__atomic_store_n(&t->up, up, __ATOMIC_RELAXED);
-		log_debug("tap %s: link %s", t->name, up ? "up" : "down");
-		t->link_changed(t->arg, up);
+	for (tries = 0;; tries++) {
+		s = tap_socket(t, true, &ino);
+		if (s < 0)
+			return s;
+		ret = tap_read_link(t, s, &ifindex, &up);
+		if (!ret)
+			ret = tap_netns(t, &nsfd, &now);
+		if (!ret && nsfd >= 0)
+			close(nsfd);
+		if (!ret && now == ino)
+			break;
+		close(s);
+		/* A tap that keeps moving while we look is given up on (-EAGAIN). */
+		if ((ret && ret != -ENODEV) || tries == 3)
+			return ret ? ret : -EAGAIN;
 	}
-	return NL_OK;
+	if (t->nl_fd >= 0)
+		close(t->nl_fd);
+	t->nl_fd = s;
+	t->ifindex = ifindex;
+	return up;
+}
+
+/* On the watch thread: the tap left the namespace we watched, or events were lost. */
+static void tap_refollow(struct be_tap *t)
+{
+	int ret = tap_follow(t);
+
+	if (ret < 0) {
+		/* -EBADFD: the tap was deleted, and its link with it. */
+		if (ret != -EBADFD)
+			log_err("tap %s: cannot follow its link: %s; reported down", t->name,
+				strerror(-ret));
+		if (t->nl_fd >= 0)
+			close(t->nl_fd);
+		t->nl_fd = -1;
+	}
+	poll_thread_set_fd(&t->watch, 0, t->nl_fd);
+	tap_set_up(t, ret > 0);
+}
+
+/* true when the tap left: it moved to another namespace, or is gone. */
+static bool tap_link_msg(struct be_tap *t, const struct nlmsghdr *nlh)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return false;
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return false;
+	if ((unsigned int)ifi->ifi_index != t->ifindex)
+		return false;
+	if (nlh->nlmsg_type == RTM_DELLINK)
+		return true;
+	tap_set_up(t, ifi->ifi_flags & IFF_UP);
+	return false;
+}
+
+static void tap_link_events(struct be_tap *t)
+{
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *nlh;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(t->nl_fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* ENOBUFS: the socket overran and changes were lost; read the state anew. */
+		if (n < 0 && errno == ENOBUFS)
+			break;
+		if (n < 0)
+			return;
+		for (nlh = (void *)buf; NLMSG_OK(nlh, n); nlh = NLMSG_NEXT(nlh, n))
+			if (tap_link_msg(t, nlh))
+				goto left;
+	}
+left:
+	tap_refollow(t);
 }
 
 /* The link watch, woken by rtnetlink and by offload requests. */
@@ -190,68 +342,55 @@ static int tap_watch_ready(void *arg, const struct pollfd *fds)
 	if (fds[1].revents & POLLIN && efd_take(t->offload_fd))
 		tap_apply_offload(t);
 	if (fds[0].revents & POLLIN)
-		nl_recvmsgs_default(t->nl);
+		tap_link_events(t);
 	return 0;
 }
 
 int be_tap_watch(struct be_tap *t, void (*cb)(void *arg, bool up), void *arg)
 {
-	struct ifreq ifr = { 0 };
 	char what[IFNAMSIZ + 32];
 	int fds[2];
 	int ret;
 
 	t->link_changed = cb;
 	t->arg = arg;
-	t->nl = nl_socket_alloc();
-	if (!t->nl)
-		return -ENOMEM;
-	nl_socket_disable_seq_check(t->nl);
-	nl_socket_modify_cb(t->nl, NL_CB_VALID, NL_CB_CUSTOM, tap_link_msg, t);
-	ret = nl_connect(t->nl, NETLINK_ROUTE);
-	if (!ret)
-		ret = nl_socket_add_membership(t->nl, RTNLGRP_LINK);
-	if (!ret)
-		ret = nl_socket_set_nonblocking(t->nl);
-	if (ret) {
-		ret = -EIO;
-		goto err;
-	}
-	/* Read the state after subscribing, so that no change falls in between. */
-	ret = tap_ifreq(t, SIOCGIFFLAGS, &ifr);
-	if (ret)
-		goto err;
-	t->up = ifr.ifr_flags & IFF_UP;
+	ret = tap_follow(t);
+	if (ret < 0)
+		return ret;
+	t->up = ret;
 	t->offload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->offload_fd < 0) {
 		ret = -errno;
 		goto err;
 	}
-	fds[0] = nl_socket_get_fd(t->nl);
+	fds[0] = t->nl_fd;
 	fds[1] = t->offload_fd;
 	snprintf(what, sizeof(what), "tap %s: link watch", t->name);
 	ret = poll_thread_start(&t->watch, what, fds, 2, tap_watch_ready, t);
 	if (ret)
 		goto err_fd;
+	t->watching = true;
 	return 0;
 err_fd:
 	close(t->offload_fd);
 	t->offload_fd = -1;
 err:
-	nl_socket_free(t->nl);
-	t->nl = NULL;
+	close(t->nl_fd);
+	t->nl_fd = -1;
 	return ret;
 }
 
 void be_tap_unwatch(struct be_tap *t)
 {
-	if (!t->nl)
+	if (!t->watching)
 		return;
 	poll_thread_stop(&t->watch);
+	t->watching = false;
 	close(t->offload_fd);
 	t->offload_fd = -1;
-	nl_socket_free(t->nl);
-	t->nl = NULL;
+	if (t->nl_fd >= 0)
+		close(t->nl_fd);
+	t->nl_fd = -1;
 }
 
 static int tap_open(struct be *be, const struct be_opts *opts)

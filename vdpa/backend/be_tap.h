@@ -5,7 +5,8 @@
  * virtio-net header (TUNSETVNETHDRSZ) whose offload fields the kernel
  * honours within what TUNSETOFFLOAD allows. Beyond its ops, its link state
  * (IFF_UP) is watched over rtnetlink and reported to a callback, for the
- * device's VIRTIO_NET_S_LINK_UP.
+ * device's VIRTIO_NET_S_LINK_UP, in the network namespace the tap lives in:
+ * moved into another one (a container's), it is followed there.
  */
 #ifndef UVDPA_BE_TAP_H
 #define UVDPA_BE_TAP_H
@@ -17,15 +18,14 @@
 #include "backend/backend.h"
 #include "util/poll_thread.h"
 
-struct nl_sock;
-
 struct be_tap {
 	int fd;
 	char name[IFNAMSIZ];
-	unsigned int ifindex;
+	unsigned int ifindex;	/* in the namespace it lives in */
 	bool created;		/* made by be_tap_open: it goes away with the fd */
 	bool up;		/* IFF_UP, as last seen */
-	struct nl_sock *nl;
+	bool watching;
+	int nl_fd;		/* rtnetlink, in the tap's namespace */
 	struct poll_thread watch;
 	int offload_fd;		/* written when offload changes */
 	unsigned int offload;	/* TUN_F_* wanted */
@@ -55,6 +55,8 @@ static inline struct be_tap *be_tap(const struct be *be)
 /*
  * Report IFF_UP changes to @cb (on a thread of its own) from now until
  * be_tap_unwatch() or be_tap_close(); t->up holds the state at the call.
+ * A tap that moves to another namespace is down there at first (the kernel
+ * closes it), and followed; a deleted one stays down.
  */
 int be_tap_watch(struct be_tap *t, void (*cb)(void *arg, bool up), void *arg);
 void be_tap_unwatch(struct be_tap *t);

@@ -84,6 +84,12 @@ bool poll_thread_alive(struct poll_thread *t)
 	return true;
 }
 
+void poll_thread_set_fd(struct poll_thread *t, unsigned int i, int fd)
+{
+	t->fds[i].fd = fd;
+	t->fds[i].revents = 0;
+}
+
 void poll_thread_stop(struct poll_thread *t)
 {
 	int ret = efd_signal(t->stop_fd);

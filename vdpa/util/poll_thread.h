@@ -44,6 +44,11 @@ int poll_thread_start(struct poll_thread *t, const char *what, const int *fds, u
  * for the next probe. Never waits for the thread.
  */
 bool poll_thread_alive(struct poll_thread *t);
+/*
+ * From @ready only, on the thread itself: watch @fd (or nothing, if
+ * negative) in place of the caller's descriptor @i from the next poll() on.
+ */
+void poll_thread_set_fd(struct poll_thread *t, unsigned int i, int fd);
 /* End the thread (or wait for it, if @ready ended it) and release it. */
 void poll_thread_stop(struct poll_thread *t);
 
