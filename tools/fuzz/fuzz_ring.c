@@ -80,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vq_config cfg = { 0 };
 	static struct vq_log_vq log_vq;
 	struct vq_log_vq *lv = &log_vq;
+	struct vq_logger lg;
+	char why[128];
 	struct vq_state st;
 	struct vq vq;
 	uint8_t sel, b;
@@ -170,25 +172,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 11:
 			/* A new daemon resuming from a log the input writes. */
-			memset(lv, 0, sizeof(*lv));
+			memset(lv, 0, offsetof(struct vq_log_vq, chain));
 			lv->num = b & 0x80 ? next16(&in) : cfg.num;
 			lv->avail_idx = next16(&in);
 			lv->used_idx = next16(&in);
 			lv->inflight[0] = next32(&in) | (uint64_t)next32(&in) << 32;
 			lv->inflight[next(&in) % (VQ_MAX_SIZE / 64)] |= 1ULL << (b & 63);
-			ret = vq_log_recover(lv, &vq, &st);
-			if (ret < 0 || vq_set_state(&vq, &st))
+			/* Packed chains kept in the log, some pointing past the queue. */
+			for (i = 0; i < 66; i++) {
+				lv->chain[i].first = next(&in) % 68;
+				lv->chain[i].count = next(&in) % 68;
+				lv->desc[i] = (struct vq_log_desc){
+					.addr = RW_IOVA + next16(&in) % RW_SIZE,
+					.len = next16(&in),
+					.flags = next16(&in),
+					.next = next(&in) % 68,
+				};
+			}
+			ret = vq_log_recover(&lg, lv, &vq, &st, why, sizeof(why));
+			if (ret < 0)
 				break;
+			if (vq_set_state(&vq, &st)) {
+				vq_log_stop(&lg);
+				break;
+			}
 			ntok = 0;
 			for (ret = vq_log_next(lv, 0); ret >= 0; ret = vq_log_next(lv, ret + 1)) {
 				if (ret >= cfg.num)
 					abort();
-				if (vq_pop_id(&vq, ret, &c) != 1)
+				if (vq_log_pop_again(&lg, &vq, ret, &c) != 1)
 					break;
 				check_chain(&c, rw, ro, wo);
 				if (ntok < MAX_TOK)
 					tok[ntok++] = c.token;
 			}
+			vq_log_stop(&lg);
 			break;
 		}
 	}

@@ -319,7 +319,7 @@ static int serve_start(struct daemon *d)
 	if (ret)
 		return ret;
 	ret = vduse_dev_run(&d->dev, d->workers, s->nr_workers);
-	if (ret == -ESTALE || ret == -EOPNOTSUPP) {
+	if (ret == -ESTALE) {
 		log_err("cannot reconnect to '%s': the device does not match %s: %s", o->name,
 			d->log.path, d->dev.why);
 		return ret;

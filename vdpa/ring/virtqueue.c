@@ -86,12 +86,8 @@ void vq_fini(struct vq *vq)
 	vq_inflight_fini(vq);
 }
 
-int vq_pop(struct vq *vq, struct vq_chain *chain)
+static void chain_reset(struct vq_chain *chain)
 {
-	int ret;
-
-	if (vq->error)
-		return vq->error;
 	chain->out_num = 0;
 	chain->in_num = 0;
 	chain->out_len = 0;
@@ -99,6 +95,15 @@ int vq_pop(struct vq *vq, struct vq_chain *chain)
 	chain->desc_num = 0;
 	chain->desc_max = 0;
 	chain->bad = 0;
+}
+
+int vq_pop(struct vq *vq, struct vq_chain *chain)
+{
+	int ret;
+
+	if (vq->error)
+		return vq->error;
+	chain_reset(chain);
 	ret = vq->packed ? vq_packed_pop(vq, chain) : vq_split_pop(vq, chain);
 	if (ret < 0)
 		vq->error = ret;
@@ -212,14 +217,22 @@ int vq_pop_id(struct vq *vq, uint16_t id, struct vq_chain *chain)
 		return vq->error;
 	if (vq->packed)
 		return -EOPNOTSUPP;
-	chain->out_num = 0;
-	chain->in_num = 0;
-	chain->out_len = 0;
-	chain->in_len = 0;
-	chain->desc_num = 0;
-	chain->desc_max = 0;
-	chain->bad = 0;
+	chain_reset(chain);
 	ret = vq_split_pop_id(vq, id, chain);
+	if (ret < 0)
+		vq->error = ret;
+	return ret;
+}
+
+int vq_pop_copy(struct vq *vq, uint16_t id, const struct vring_packed_desc *descs,
+		uint16_t count, struct vq_chain *chain)
+{
+	int ret;
+
+	if (vq->error)
+		return vq->error;
+	chain_reset(chain);
+	ret = vq_packed_pop_copy(vq, id, descs, count, chain);
 	if (ret < 0)
 		vq->error = ret;
 	return ret;

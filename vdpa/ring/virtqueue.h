@@ -200,7 +200,8 @@ int vq_set_state(struct vq *vq, const struct vq_state *state);
 
 /*
  * Reconnect support, split ring only (-EOPNOTSUPP on a packed ring, whose
- * used elements overwrite descriptors of chains still in flight).
+ * used elements overwrite descriptors of chains still in flight: the
+ * in-flight log keeps a copy of those, ring/vq_log.h).
  *
  * vq_pop_id(): take chain @id again, as popped before a restart of the
  * device (after vq_set_state()): 1 and @chain filled, or a negative errno

@@ -76,6 +76,10 @@ static void other(const struct vq *vq, const struct vq_fault_info *f, char *buf,
 		snprintf(buf, len, vq->packed ? "queue size %u: not from 1 to %u" :
 			 "queue size %u: not a power of 2 from 1 to %u", f->value, f->limit);
 		break;
+	case VQ_FAULT_LOG_CHAIN:
+		snprintf(buf, len, "%s %u: its %u descriptors in the in-flight log are not one chain",
+			 id, f->desc, f->value);
+		break;
 	case VQ_FAULT_RING_ALIGN:
 		snprintf(buf, len, "%s at %#llx: not aligned to %u bytes", area_names[f->desc],
 			 (unsigned long long)f->addr, f->limit);

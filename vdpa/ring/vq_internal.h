@@ -107,6 +107,7 @@ enum vq_fault_kind {
 	VQ_FAULT_RING_SIZE,		/* value: num */
 	VQ_FAULT_RING_ALIGN,		/* desc: enum vq_area, addr, limit: align */
 	VQ_FAULT_RING_MAP,		/* desc: enum vq_area, addr, value: len */
+	VQ_FAULT_LOG_CHAIN,		/* desc: buffer ID, value: descriptors */
 	VQ_FAULT_KINDS
 };
 
@@ -289,5 +290,26 @@ void vq_packed_publish(struct vq *vq);
 bool vq_packed_need_interrupt(struct vq *vq);
 void vq_packed_disable_notify(struct vq *vq);
 int vq_packed_enable_notify(struct vq *vq);
+
+/*
+ * For the in-flight log (vq_log.c), which knows packed positions with
+ * their wrap counter. vq_packed_pop_copy(): take chain @id again from a
+ * copy of its @count ring descriptors, as vq_pop_id() does on a split
+ * ring. vq_packed_avail_id(): the buffer ID and *count of ring descriptors
+ * of the chain the driver made available at @pos in lap @wrap, -ENOENT if
+ * none. vq_packed_published(): whether the USED flag at @pos, which the
+ * device holds, shows lap @wrap. vq_packed_forget_staged(): make the @n
+ * positions from @pos not look used, where a daemon that died may have
+ * staged used elements it never published (only the first of a batch is
+ * held back, 2.8.21).
+ */
+int vq_packed_pop_copy(struct vq *vq, uint16_t id, const struct vring_packed_desc *descs,
+		       uint16_t count, struct vq_chain *c);
+/* vq_packed_pop_copy() with vq_pop()'s sticky error (virtqueue.c). */
+int vq_pop_copy(struct vq *vq, uint16_t id, const struct vring_packed_desc *descs,
+		uint16_t count, struct vq_chain *chain);
+int vq_packed_avail_id(struct vq *vq, uint16_t pos, bool wrap, uint16_t *count);
+bool vq_packed_published(const struct vq *vq, uint16_t pos, bool wrap);
+void vq_packed_forget_staged(struct vq *vq, uint16_t pos, bool wrap, uint16_t n);
 
 #endif

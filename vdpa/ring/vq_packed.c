@@ -77,10 +77,15 @@ static int walk_indirect(struct vq *vq, const struct vq_desc *d,
 	return 0;
 }
 
-/* Returns the number of ring descriptors the chain takes, or -errno. */
-static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id)
+/*
+ * The chain starting at @ring[@start], a table of @size descriptors (the
+ * ring, or a copy from the in-flight log). Returns the number of ring
+ * descriptors the chain takes, or -errno.
+ */
+static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id,
+		const struct vring_packed_desc *ring, uint16_t start, uint16_t size)
 {
-	uint16_t i = vq->last_avail;
+	uint16_t i = start;
 	bool writing = false;
 	struct vq_desc d;
 	unsigned int n;
@@ -91,7 +96,7 @@ static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id)
 		if (n > vq->num)
 			return vq_fault(vq, -E2BIG, VQ_FAULT_TOO_LONG, i, -1,
 					vq->num, 0, 0);
-		vq_read_packed_desc(&vq->pk.desc[i], &d);
+		vq_read_packed_desc(&ring[i], &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			/*
 			 * 2.8.7: needs the feature, never with NEXT, and a
@@ -119,7 +124,7 @@ static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id)
 			return vq_fault_at(vq, err, i, -1);
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			break;
-		if (++i == vq->num)
+		if (++i == size)
 			i = 0;
 	}
 	/* 2.8.6: the buffer ID is in the last descriptor of the list. */
@@ -127,10 +132,22 @@ static int walk(struct vq *vq, struct vq_chain *c, uint16_t *id)
 	return n;
 }
 
+/* Chain @id of @n ring descriptors is in flight; its token says both. */
+static int take(struct vq *vq, struct vq_chain *c, uint16_t id, int n)
+{
+	uint32_t token = id | (uint32_t)n << 16;
+	int err = vq_take(vq, id, token);
+
+	if (err)
+		return err;
+	c->id = id;
+	c->token = token;
+	return 0;
+}
+
 int vq_packed_pop(struct vq *vq, struct vq_chain *c)
 {
 	uint16_t id = 0;
-	uint32_t token;
 	int n, err;
 
 	if (!head_avail(vq)) {
@@ -140,15 +157,12 @@ int vq_packed_pop(struct vq *vq, struct vq_chain *c)
 		if (err <= 0)
 			return err;
 	}
-	n = walk(vq, c, &id);
+	n = walk(vq, c, &id, vq->pk.desc, vq->last_avail, vq->num);
 	if (n < 0)
 		return n;
-	token = id | (uint32_t)n << 16;
-	err = vq_take(vq, id, token);
+	err = take(vq, c, id, n);
 	if (err)
 		return err;
-	c->id = id;
-	c->token = token;
 	vq->last_avail += n;
 	if (vq->last_avail >= vq->num) {
 		vq->last_avail -= vq->num;
@@ -250,4 +264,70 @@ int vq_packed_enable_notify(struct vq *vq)
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return head_avail(vq);
+}
+
+int vq_packed_pop_copy(struct vq *vq, uint16_t id, const struct vring_packed_desc *descs,
+		       uint16_t count, struct vq_chain *c)
+{
+	uint16_t got = 0;
+	int n, err;
+
+	n = walk(vq, c, &got, descs, 0, count);
+	if (n < 0)
+		return n;
+	if (n != count || got != id)
+		return vq_fault(vq, -EBADMSG, VQ_FAULT_LOG_CHAIN, id, -1, count, 0, 0);
+	err = take(vq, c, id, n);
+	return err ? err : 1;
+}
+
+int vq_packed_avail_id(struct vq *vq, uint16_t pos, bool wrap, uint16_t *count)
+{
+	struct vq_desc d;
+	uint16_t n;
+
+	if (pos >= vq->num)
+		return -ERANGE;
+	if (!is_avail(vq_ld16_acquire(&vq->pk.desc[pos].flags), wrap))
+		return -ENOENT;
+	/* As walk() ends a chain: at an indirect descriptor or one without NEXT. */
+	for (n = 1; ; n++) {
+		vq_read_packed_desc(&vq->pk.desc[pos], &d);
+		if ((d.flags & VRING_DESC_F_INDIRECT) || !(d.flags & VRING_DESC_F_NEXT))
+			break;
+		if (n == vq->num)
+			return -E2BIG;
+		if (++pos == vq->num)
+			pos = 0;
+	}
+	*count = n;
+	return d.id < vq->num ? d.id : -ERANGE;
+}
+
+/* 2.8.1: used when AVAIL and USED both match the wrap counter. */
+static bool is_used(uint16_t flags, bool wrap)
+{
+	return !!(flags & F_AVAIL) == wrap && !!(flags & F_USED) == wrap;
+}
+
+bool vq_packed_published(const struct vq *vq, uint16_t pos, bool wrap)
+{
+	return !!(vq_ld16_acquire(&vq->pk.desc[pos].flags) & F_USED) == wrap;
+}
+
+void vq_packed_forget_staged(struct vq *vq, uint16_t pos, bool wrap, uint16_t n)
+{
+	uint16_t flags;
+
+	while (n--) {
+		flags = vq_ld16(&vq->pk.desc[pos].flags);
+		/* The previous lap's used flags: the driver waits there. */
+		if (is_used(flags, wrap))
+			vq_st16(&vq->pk.desc[pos].flags,
+				(flags & ~(F_AVAIL | F_USED)) | (wrap ? 0 : F_AVAIL | F_USED));
+		if (++pos == vq->num) {
+			pos = 0;
+			wrap = !wrap;
+		}
+	}
 }

@@ -57,11 +57,6 @@ int vduse_resume_plan(int fd, const struct vq_log_hdr *h, unsigned int nr_queues
 				 (unsigned long long)info.desc_addr);
 			return -ESTALE;
 		}
-		if ((f & (1ULL << VIRTIO_F_RING_PACKED)) && vq_log_next(v, 0) >= 0) {
-			snprintf(why, whylen,
-				 "queue %u: a packed ring with requests in flight cannot be resumed", i);
-			return -EOPNOTSUPP;
-		}
 		cfg[i] = (struct vq_config){
 			.features = f,
 			.num = v->num,

@@ -17,8 +17,8 @@
 /*
  * Whether the running device behind @fd, with @nr_queues queues, is the one
  * @h describes: 0 with the negotiated features in *features and in cfg[i]
- * how to serve queue i again (num 0: it was not running); -ESTALE or
- * -EOPNOTSUPP with the difference in @why; or the kernel's -errno.
+ * how to serve queue i again (num 0: it was not running); -ESTALE with the
+ * difference in @why; or the kernel's -errno.
  */
 int vduse_resume_plan(int fd, const struct vq_log_hdr *h, unsigned int nr_queues,
 		      uint64_t *features, struct vq_config *cfg, char *why, size_t whylen);

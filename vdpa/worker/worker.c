@@ -177,13 +177,11 @@ static void finish(struct wq *q, struct dev_req *req)
 /* Publish the used elements, then unmark them in the log: never the other way round. */
 static void publish(struct wq *q)
 {
-	struct vq_state st;
-
-	vq_publish(&q->vq);
-	if (!q->log || !q->nr_done)
+	if (!q->log || !q->nr_done) {
+		vq_publish(&q->vq);
 		return;
-	vq_get_state(&q->vq, &st);
-	vq_log_commit(q->log, q->done, q->nr_done, &st);
+	}
+	vq_log_publish(&q->logger, &q->vq, q->done, q->nr_done);
 	q->nr_done = 0;
 }
 
@@ -220,11 +218,14 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 	}
 	if (ret <= 0)
 		return ret;
-	if (q->log) {
-		struct vq_state st;
+	if (q->log && vq_log_pop(&q->logger, &q->vq, &req->chain)) {
+		char why[64];
 
-		vq_get_state(&q->vq, &st);
-		vq_log_pop(q->log, req->chain.id, &st);
+		/* It overwrote descriptors still in flight: the log could not pop them again. */
+		snprintf(why, sizeof(why), "more than %u descriptors in flight", q->cfg.num);
+		driver_error(q, "bad ring from the driver", why);
+		q->broken = true;
+		return 0;
 	}
 	q->budget--;
 	q->nr_free--;
@@ -297,9 +298,14 @@ static int resubmit(struct wq *q)
 	     id = vq_log_next(q->log, id + 1)) {
 		struct dev_req *req = q->free[q->nr_free - 1];
 
-		ret = vq_pop_id(&q->vq, id, &req->chain);
-		if (ret < 0)
+		ret = vq_log_pop_again(&q->logger, &q->vq, id, &req->chain);
+		if (ret < 0) {
+			char why[128];
+
+			snprintf(q->why, sizeof(q->why), "cannot pop a request in flight again: %s",
+				 vq_strerror(&q->vq, ret, why, sizeof(why)));
 			return ret;
+		}
 		q->nr_free--;
 		q->inflight++;
 		req->owner = q;
@@ -310,6 +316,8 @@ static int resubmit(struct wq *q)
 
 static void queue_free(struct wq *q)
 {
+	if (q->log)
+		vq_log_stop(&q->logger);
 	free(q->slots);
 	free(q->free);
 	free(q->done);
@@ -329,13 +337,23 @@ static int queue_start(struct wq *q)
 	if (ret)
 		return ret;
 	if (q->resume) {
-		ret = vq_log_recover(q->log, &q->vq, &q->state);
-		if (ret < 0)
+		char why[128] = "";
+
+		ret = vq_log_recover(&q->logger, q->log, &q->vq, &q->state, why, sizeof(why));
+		if (ret < 0) {
+			snprintf(q->why, sizeof(q->why), "cannot resume from the in-flight log: %s",
+				 why[0] ? why : strerror(-ret));
+			log_err("queue %u: %s; stopped until reset", q->index, q->why);
+			goto err_vq;
+		}
+	} else if (q->log) {
+		ret = vq_log_start(&q->logger, q->log, &q->vq);
+		if (ret)
 			goto err_vq;
 	}
 	ret = vq_set_state(&q->vq, &q->state);
 	if (ret)
-		goto err_vq;
+		goto err_mem;
 	ret = -ENOMEM;
 	q->slots = calloc(num, w->model->req_size);
 	q->free = calloc(num, sizeof(*q->free));
@@ -362,10 +380,7 @@ static int queue_start(struct wq *q)
 	q->running = true;
 	if (q->resume) {
 		q->resume = false;
-		ret = resubmit(q);
-		if (ret) {
-			snprintf(q->why, sizeof(q->why), "cannot pop a request in flight again: %s",
-				 strerror(-ret));
+		if (resubmit(q)) {
 			log_err("queue %u: %s; stopped until reset", q->index, q->why);
 			q->broken = true;
 		}
@@ -425,9 +440,12 @@ static void arm_timer(struct wq *q)
 static void fire(struct wq *q, bool by_timer, uint64_t now)
 {
 	const struct worker_transport *tp = &q->w->tp;
-	bool sent = vq_need_interrupt(&q->vq);
+	bool sent;
 	int ret;
 
+	/* vq_need_interrupt() publishes too: the log must see it first. */
+	publish(q);
+	sent = vq_need_interrupt(&q->vq);
 	if (sent) {
 		ret = tp->ops->inject_irq(tp->ctx, q->index);
 		if (ret)
@@ -503,11 +521,15 @@ static void command(struct worker *w)
 			ret = queue_start(q);
 			if (ret == -ENOMEM)
 				log_err("queue %u: cannot start: %s", q->index, strerror(-ret));
-			else if (ret)
+			/* Unless queue_start() said what was wrong with the log. */
+			else if (ret && !q->why[0])
 				/* A ring the driver left unmapped or misplaced. */
 				ring_error(q, "cannot map its rings", ret);
-			if (ret)
+			if (ret) {
+				/* The driver's next start of the queue begins afresh. */
+				q->resume = false;
 				continue;
+			}
 			if (w->model->queue_start)
 				w->model->queue_start(w->dev, &q->dq, &w->be_ctx);
 			process(q);

@@ -60,6 +60,7 @@ struct wq {
 	 * pops its chains in flight again (a new daemon taking over).
 	 */
 	struct vq_log_vq *log;
+	struct vq_logger logger;	/* while running, with log */
 	bool resume;
 	/* Used since the last publish: unmarked in the log after it. */
 	uint16_t *done;
