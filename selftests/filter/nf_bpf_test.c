@@ -162,10 +162,10 @@ TEST(adaptive_follows_the_depth)
 		d = run(p, 1, UVDPA_NF_RUN_SAMPLE, &qd1);
 		EXPECT_EQ(1, d.defer_frames);
 	}
-	/* Depth 32 asks for 8 frames: reached a step at a time (the EWMA lags too). */
+	/* Depth 32 asks for 32 frames: reached a step at a time (the EWMA lags too). */
 	for (i = 0; i < 20; i++)
 		d = run(p, 1, UVDPA_NF_RUN_SAMPLE, &deep);
-	EXPECT_EQ(8, d.defer_frames);
+	EXPECT_EQ(32, d.defer_frames);
 	EXPECT_EQ(50, d.defer_us);
 	/* Another queue is on its own: from the first profile, at most a step per run. */
 	for (i = 0, prev = 1; i < 30; i++) {
@@ -174,26 +174,26 @@ TEST(adaptive_follows_the_depth)
 			TH_LOG("run %u: %u frames after %u", i, d.defer_frames, prev);
 		prev = d.defer_frames;
 	}
-	EXPECT_EQ(8, prev);
+	EXPECT_EQ(32, prev);
 	/* A slow queue gains nothing from waiting: back down a step per run. */
 	d = run(p, 1, UVDPA_NF_RUN_SAMPLE, &slow);
-	EXPECT_EQ(4, d.defer_frames);
-	for (i = 0; i < 3; i++)
+	EXPECT_EQ(16, d.defer_frames);
+	for (i = 0; i < 5; i++)
 		d = run(p, 1, UVDPA_NF_RUN_SAMPLE, &slow);
 	EXPECT_EQ(1, d.defer_frames);
 	EXPECT_EQ(0, d.defer_us);
-	/* A new attach starts over: profile and depth estimate. */
+	/* A new attach starts over, profile and depth estimate: one step up from the first. */
 	d = run(p, 2, UVDPA_NF_RUN_ATTACH, &deep);
-	EXPECT_EQ(1, d.defer_frames);
+	EXPECT_EQ(2, d.defer_frames);
 	nf_prog_free(p);
 }
 
-/* Where the worker completes many requests per loop turn, holding merges nothing more. */
+/* Where the worker completes the whole depth per loop turn, holding merges nothing more. */
 TEST(adaptive_holds_nothing_when_batches_are_large)
 {
 	struct uvdpa_nf_ctx big = {
 		.now_ns = T0, .window_ns = 2000 * US, .completions = 512, .batches = 32,
-		.batch = 16, .inflight = 16,
+		.batch = 16, .inflight = 0,
 	};
 	struct uvdpa_nf_decision d;
 	struct nf_prog *p;
@@ -204,13 +204,13 @@ TEST(adaptive_holds_nothing_when_batches_are_large)
 		d = run(p, 0, i ? UVDPA_NF_RUN_SAMPLE : UVDPA_NF_RUN_ATTACH, &big);
 		EXPECT_EQ(1, d.defer_frames) TH_LOG("run %u", i);
 	}
-	/* The same depth in batches of two: eight frames merge four batches. */
+	/* Depth 32 in batches of two: 32 frames merge sixteen batches. */
 	big.batches = 256;
 	big.batch = 2;
 	big.inflight = 30;
 	for (i = 0; i < 20; i++)
 		d = run(p, 0, UVDPA_NF_RUN_SAMPLE, &big);
-	EXPECT_EQ(8, d.defer_frames);
+	EXPECT_EQ(32, d.defer_frames);
 	nf_prog_free(p);
 }
 
