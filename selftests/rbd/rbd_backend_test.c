@@ -195,10 +195,7 @@ TEST_F_TIMEOUT(rbd, io_refusals_and_osd_outages, 60)
 	EXPECT_EQ(32 * MiB, self->be.size);
 	EXPECT_EQ(32 * MiB, self->resized);
 
-	/*
-	 * A frozen OSD stalls a flush (librbd's cache takes the write itself);
-	 * both complete once the OSD runs again.
-	 */
+	/* A frozen OSD stalls a flush; write and flush complete once the OSD runs again. */
 	osd = t_osd(self);
 	ASSERT_LT(0, osd);
 	ASSERT_EQ(0, kill(osd, SIGSTOP));
@@ -208,7 +205,7 @@ TEST_F_TIMEOUT(rbd, io_refusals_and_osd_outages, 60)
 	io[1] = (struct be_io){ .op = BE_FLUSH };
 	ASSERT_EQ(1, self->be.ops->submit(&self->be, &self->ctx, &io[0], (uintptr_t)&r[0]));
 	ASSERT_EQ(1, self->be.ops->submit(&self->be, &self->ctx, &io[1], (uintptr_t)&r[1]));
-	EXPECT_EQ(-ETIMEDOUT, be_wait(&self->ctx, &r[1], 1, 1000));
+	EXPECT_EQ(-ETIMEDOUT, be_wait(&self->ctx, &r[1], 1, 1000)) TH_LOG("flush: %d", r[1].res);
 	ASSERT_EQ(0, kill(osd, SIGCONT));
 	ASSERT_EQ(0, be_wait(&self->ctx, r, 2, 30000));
 	EXPECT_EQ(65536, r[0].res);
@@ -231,6 +228,12 @@ TEST_F_TIMEOUT(rbd, io_refusals_and_osd_outages, 60)
 		TH_LOG("%s", self->be.why);
 	EXPECT_EQ(-ENOENT, t_open(self, "rbd/disk@s9", true));
 	EXPECT_NE(NULL, strstr(self->be.why, "has no snapshot 's9'")) TH_LOG("%s", self->be.why);
+
+	/* No SQE for the eventfd's read (the test build's fault point): attach fails, saying why. */
+	ASSERT_EQ(0, setenv("UVDPA_FAULT", "sqe:1", 1));
+	EXPECT_EQ(-EBUSY, t_open(self, "rbd/disk", false));
+	unsetenv("UVDPA_FAULT");
+	EXPECT_NE(NULL, strstr(self->be.why, "no SQE")) TH_LOG("%s", self->be.why);
 
 	/*
 	 * Last, as it ends the cluster (memstore's data goes with the OSD):

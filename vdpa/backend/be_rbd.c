@@ -15,6 +15,13 @@
  * RBD_MOUNT_TIMEOUT, so that a cluster gone fails I/O (the guest sees
  * IOERR) instead of hanging it, and a cluster never reached fails the start.
  *
+ * librbd's cache: its default policy (writearound) completes a write before
+ * the OSD has it, once the client has flushed once; a daemon killed then
+ * loses writes the guest saw completed, which uvdpad promises to keep
+ * (docs/reliability.md). Unless the configuration sets another policy,
+ * uvdpad uses writethrough: reads are still cached, a write completes when
+ * the OSD has it.
+ *
  * A resize (rbd resize, by anyone) reaches us through librbd's update
  * watch; a thread of ours reads the new size, as reading it may wait for
  * the OSD, which a worker must never do.
@@ -152,6 +159,8 @@ static int rbd_connect(struct be *be, struct rbd *r, const struct be_opts *opts)
 		ret = conf_default(r->cluster, "rados_osd_op_timeout", "0", RBD_OP_TIMEOUT);
 	if (!ret)
 		ret = conf_default(r->cluster, "client_mount_timeout", "300", RBD_MOUNT_TIMEOUT);
+	if (!ret)
+		ret = conf_default(r->cluster, "rbd_cache_policy", "writearound", "writethrough");
 	if (ret)
 		return rbd_fail(be, ret, "bad Ceph configuration: %s", strerror(-ret));
 	ret = ceph.rados_connect(r->cluster);
@@ -275,13 +284,15 @@ static int rbd_be_open(struct be *be, const struct be_opts *opts)
 	return 0;
 }
 
-static void rbd_arm(struct rbd_ring *rr)
+/* The eventfd's read on the worker's ring: 0, or -EBUSY without an SQE. */
+static int rbd_arm(struct rbd_ring *rr)
 {
 	struct io_uring_sqe *sqe = be_sqe_event(rr->ctx, &rr->ev);
 
-	/* Never NULL on a working ring: the worker's ring outlives its backends. */
-	if (sqe)
-		io_uring_prep_read(sqe, rr->efd, &rr->efd_buf, sizeof(rr->efd_buf), 0);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_read(sqe, rr->efd, &rr->efd_buf, sizeof(rr->efd_buf), 0);
+	return 0;
 }
 
 /* librbd's thread: hand the request to its worker. */
@@ -309,7 +320,9 @@ static void rbd_ring_event(struct be_event *ev, struct be_ctx *ctx,
 	struct rbd_aio *a, *next;
 	ssize_t ret;
 
-	rbd_arm(rr);
+	/* Unarmed, the ring never hears of librbd's completions: its requests hang the driver. */
+	if (rbd_arm(rr))
+		log_fatal("rbd: cannot wait for librbd's completions again: no SQE");
 	a = atomic_exchange_explicit(&rr->done, NULL, memory_order_acquire);
 	for (; a; a = next) {
 		next = a->next;
@@ -340,8 +353,10 @@ static int rbd_be_attach(struct be *be, struct be_ctx *ctx)
 	rr->ev.cqe = rbd_ring_event;
 	rr->ctx = ctx;
 	ctx->priv = rr;
-	rbd_arm(rr);
-	return 0;
+	ret = rbd_arm(rr);
+	if (ret)
+		rbd_fail(be, ret, "no SQE to wait for librbd's completions");
+	return ret;
 }
 
 static int rbd_be_submit(struct be *be, struct be_ctx *ctx, const struct be_io *io,

@@ -28,6 +28,8 @@ struct served {
 	uint64_t features;
 	const void *config;
 	uint32_t config_size;
+	/* The bytes of @config that hold the storage's size, if any (struct state_file_params). */
+	uint32_t size_off, size_len;
 	unsigned int nr_queues;
 	unsigned int nr_workers;
 	/* Keep an in-flight log, so that --reconnect can take the device over. */

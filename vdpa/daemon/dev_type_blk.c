@@ -174,6 +174,9 @@ static int blk_setup(const struct cli_opts *o, struct served *s)
 		.features = b->blk.features,
 		.config = &b->blk.config,
 		.config_size = b->blk.config_size,
+		/* A size the storage gave, not --size, may change while no daemon runs. */
+		.size_off = offsetof(struct virtio_blk_config, capacity),
+		.size_len = o->size ? 0 : sizeof(b->blk.config.capacity),
 		.nr_queues = o->queues,
 		.nr_workers = o->workers,
 		.resumable = true,
@@ -213,14 +216,43 @@ static void blk_resized(void *arg, uint64_t size)
 		log_debug("new capacity: %llu bytes", (unsigned long long)size);
 }
 
+/*
+ * A daemon that reconnects finds the capacity its predecessor gave the
+ * driver in the log; the storage may have changed size since (an image
+ * resized while no daemon ran): the driver hears of it as of a resize.
+ */
+static int blk_resumed(struct blk_served *b, struct vduse_dev *dev)
+{
+	size_t off = offsetof(struct virtio_blk_config, capacity);
+	uint64_t was;
+	int ret;
+
+	if (!dev->log)
+		return 0;
+	memcpy(&was, dev->log->config + off, sizeof(was));
+	if (was == b->blk.config.capacity)
+		return 0;
+	ret = vduse_dev_set_config(dev, off, &b->blk.config.capacity,
+				   sizeof(b->blk.config.capacity));
+	if (ret)
+		log_err("cannot tell the driver the new capacity, %llu bytes: %s",
+			(unsigned long long)le64toh(b->blk.config.capacity) * 512, strerror(-ret));
+	else
+		log_info("the disk changed size while no daemon served it: %llu bytes, was %llu",
+			 (unsigned long long)le64toh(b->blk.config.capacity) * 512,
+			 (unsigned long long)le64toh(was) * 512);
+	return ret;
+}
+
 static int blk_running(struct served *s, struct vduse_dev *dev)
 {
 	struct blk_served *b = s->priv;
 	int ret;
 
-	if (!b->be.ops->watch_size)
-		return 0;
 	b->vdev = dev;
+	ret = blk_resumed(b, dev);
+	if (ret || !b->be.ops->watch_size)
+		return ret;
 	ret = b->be.ops->watch_size(&b->be, blk_resized, b);
 	if (ret)
 		log_err("cannot watch the %s backend's size: %s", b->be.ops->name,

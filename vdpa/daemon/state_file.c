@@ -76,7 +76,10 @@ static int file_check(const struct vq_log_hdr *h, size_t size, const struct stat
 			 (unsigned long long)h->device_features,
 			 (unsigned long long)p->device_features);
 	else if (h->config_size != p->config_size ||
-		 memcmp(h->config, p->config, p->config_size))
+		 memcmp(h->config, p->config, p->size_off) ||
+		 memcmp(h->config + p->size_off + p->size_len,
+			(const uint8_t *)p->config + p->size_off + p->size_len,
+			p->config_size - p->size_off - p->size_len))
 		snprintf(why, whylen, "its configuration (capacity, geometry) differs");
 	else
 		return 0;

@@ -22,6 +22,12 @@ struct state_file_params {
 	uint64_t device_features;
 	const void *config;
 	uint32_t config_size;
+	/*
+	 * Bytes of @config that hold the storage's size (a disk's capacity):
+	 * the storage may have grown while no daemon ran, so they are not
+	 * compared. Length 0: none.
+	 */
+	uint32_t size_off, size_len;
 };
 
 struct state_file {

@@ -156,6 +156,8 @@ static int open_log(const struct cli_opts *o, const struct served *s, struct sta
 		.device_features = s->features,
 		.config = s->config,
 		.config_size = s->config_size,
+		.size_off = s->size_off,
+		.size_len = s->size_len,
 	};
 	char why[160];
 	int ret;
