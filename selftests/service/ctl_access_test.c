@@ -5,8 +5,9 @@
  * belongs to someone else, is writable by group or others, or is a
  * symlink; the state file and the socket never following a symlink in
  * their place; the socket 0600, a peer that is neither root nor the
- * daemon's user refused even when the modes let it connect, and a client
- * trickling its request cut off at the request's deadline.
+ * daemon's user refused even when the modes let it connect, a client
+ * trickling its request cut off at the request's deadline, and clients
+ * served while others stall.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -284,6 +285,80 @@ TEST_F(run, trickling_client_cut_off_at_the_deadline)
 	EXPECT_GE(6500, closed) TH_LOG("cut off after %lld ms", closed);
 	request(path, reply, sizeof(reply));
 	EXPECT_STREQ(UVDPA_CTL_OK, reply);
+	ctl_stop(c);
+}
+
+/* A client that connected and sent part of a request, then went quiet. */
+static int stalled_client(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    send(fd, "u", 1, MSG_NOSIGNAL) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * One client stalled in its request does not hold up another: served
+ * within a second, not after the stalled one's 5 s deadline; and ctl_stop()
+ * does not wait for that deadline either.
+ */
+TEST_F(run, second_client_served_while_one_stalls)
+{
+	struct ctl_dev dev = { .name = "two", .filter_lock = PTHREAD_MUTEX_INITIALIZER };
+	char path[100], reply[256];
+	long long t0, took;
+	struct ctl *c;
+	int slow;
+
+	ASSERT_EQ(0, ctl_start(&c, &dev, self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	in_dir(self, "two.sock", path, sizeof(path));
+	slow = stalled_client(path);
+	ASSERT_LE(0, slow);
+	t0 = ms_now();
+	request(path, reply, sizeof(reply));
+	took = ms_now() - t0;
+	EXPECT_STREQ(UVDPA_CTL_OK, reply);
+	EXPECT_GT(1000, took) TH_LOG("served after %lld ms", took);
+	t0 = ms_now();
+	ctl_stop(c);
+	took = ms_now() - t0;
+	EXPECT_GT(1000, took) TH_LOG("stopped after %lld ms", took);
+	close(slow);
+}
+
+/*
+ * As many stalled clients as are served at once: the next one waits in the
+ * backlog, for one request deadline at most, and is then served.
+ */
+TEST_F(run, next_client_waits_one_deadline_at_most_when_all_stall)
+{
+	struct ctl_dev dev = { .name = "many", .filter_lock = PTHREAD_MUTEX_INITIALIZER };
+	char path[100], reply[256];
+	long long t0, took;
+	struct ctl *c;
+	int slow[CTL_CLIENTS];
+	unsigned int i;
+
+	ASSERT_EQ(0, ctl_start(&c, &dev, self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	in_dir(self, "many.sock", path, sizeof(path));
+	t0 = ms_now();
+	for (i = 0; i < ARRAY_SIZE(slow); i++) {
+		slow[i] = stalled_client(path);
+		ASSERT_LE(0, slow[i]);
+	}
+	request(path, reply, sizeof(reply));
+	took = ms_now() - t0;
+	EXPECT_STREQ(UVDPA_CTL_OK, reply);
+	EXPECT_GT(6500, took) TH_LOG("served after %lld ms", took);
+	for (i = 0; i < ARRAY_SIZE(slow); i++)
+		close(slow[i]);
 	ctl_stop(c);
 }
 

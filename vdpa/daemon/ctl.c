@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,21 +17,40 @@
 #include "daemon/ctl_proto.h"
 #include "daemon/state_file.h"
 #include "util/array_size.h"
+#include "util/efd.h"
 #include "util/log.h"
 #include "util/poll_thread.h"
 #include "util/run_dir.h"
 #include "uvdpa_ctl.h"
 
 /*
- * A client gets this long to send its whole request: one connection is
- * served at a time, so a stuck client delays the next by this much at most.
+ * A client gets this long to send its whole request, and again to take
+ * its reply. CTL_CLIENTS are served at once, each on a thread of its own:
+ * a slow client holds only its own, and only when all are held does the
+ * next wait in the listen backlog, for a deadline per CTL_CLIENTS ahead of
+ * it.
  */
 #define REQUEST_TIMEOUT_MS 5000
+
+struct ctl;
+
+struct ctl_client {
+	struct ctl *c;
+	pthread_t thread;
+	int fd;
+	bool started;		/* a thread to join */
+	atomic_bool busy;	/* that thread still serves @fd */
+};
 
 struct ctl {
 	struct ctl_dev *dev;
 	int fd;
-	struct poll_thread thread;
+	struct poll_thread thread;	/* accepts, and hands connections out */
+	int freed_fd;			/* a client's thread ended */
+	int stop_fd;			/* ctl_stop(): clients stop waiting */
+	/* Commands run one at a time: they are short, and workers take one call at a time. */
+	pthread_mutex_t dispatch_lock;
+	struct ctl_client clients[CTL_CLIENTS];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -250,22 +271,45 @@ static long long now_ms(void)
 }
 
 /*
+ * Wait for @events on @fd until @deadline: 0, or -ETIMEDOUT, or -ECANCELED
+ * once @stop_fd (if not -1) is readable.
+ */
+static int wait_fd(int fd, short events, int stop_fd, long long deadline)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = stop_fd, .events = POLLIN },
+	};
+	long long left;
+	int n;
+
+	do {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(p, 2, left);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -ETIMEDOUT;
+	return p[1].revents ? -ECANCELED : 0;
+}
+
+/*
  * Read one request line by a deadline for the whole request, not per read,
- * so that a client trickling a byte at a time cannot hold the socket: its
+ * so that a client trickling a byte at a time cannot hold its thread: its
  * length, or -errno.
  */
-static int read_request(int fd, char *line, size_t len)
+static int read_request(const struct ctl *c, int fd, char *line, size_t len)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	long long deadline = now_ms() + REQUEST_TIMEOUT_MS, left;
+	long long deadline = now_ms() + REQUEST_TIMEOUT_MS;
 	size_t got = 0;
 	ssize_t n;
 	int ret;
 
 	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0 || poll(&p, 1, left) <= 0)
-			return -ETIMEDOUT;
+		ret = wait_fd(fd, POLLIN, c->stop_fd, deadline);
+		if (ret)
+			return ret;
 		n = read(fd, line + got, len - 1 - got);
 		if (n <= 0)
 			return n ? -errno : -ECONNRESET;
@@ -276,12 +320,22 @@ static int read_request(int fd, char *line, size_t len)
 	}
 }
 
+/*
+ * A client that does not read its reply is left by the deadline. ctl_stop()
+ * does not cut a reply short: an upgrade's must reach its client.
+ */
 static void write_all(int fd, const char *buf, size_t len)
 {
+	long long deadline = now_ms() + REQUEST_TIMEOUT_MS;
 	ssize_t n;
 
 	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (wait_fd(fd, POLLOUT, -1, deadline))
+				return;
+			continue;
+		}
 		if (n <= 0)
 			return;
 		buf += n;
@@ -297,7 +351,7 @@ static void serve(struct ctl *c, int fd)
 	FILE *out;
 	int ret;
 
-	ret = read_request(fd, line, sizeof(line));
+	ret = read_request(c, fd, line, sizeof(line));
 	if (ret < 0) {
 		if (ret == -E2BIG)
 			snprintf(line, sizeof(line), "%s request longer than %d bytes\n",
@@ -312,7 +366,9 @@ static void serve(struct ctl *c, int fd)
 	out = open_memstream(&reply, &reply_len);
 	if (!out)
 		return;
+	pthread_mutex_lock(&c->dispatch_lock);
 	ret = dispatch(c->dev, line, out, err, sizeof(err));
+	pthread_mutex_unlock(&c->dispatch_lock);
 	if (ret)
 		fprintf(out, "%s %s\n", UVDPA_CTL_ERROR, err[0] ? err : strerror(-ret));
 	else
@@ -341,20 +397,71 @@ static bool peer_allowed(int fd)
 	return false;
 }
 
-/* The socket's thread: one connection at a time. */
+static void *client_main(void *arg)
+{
+	struct ctl_client *k = arg;
+	struct ctl *c = k->c;
+	int ret;
+
+	if (peer_allowed(k->fd))
+		serve(c, k->fd);
+	close(k->fd);
+	atomic_store(&k->busy, false);
+	ret = efd_signal(c->freed_fd);
+	if (ret)
+		log_err("control socket: cannot wake: %s", strerror(-ret));
+	return NULL;
+}
+
+/* A client slot whose thread has ended (joined now) or never ran, or NULL. */
+static struct ctl_client *free_client(struct ctl *c)
+{
+	struct ctl_client *k, *found = NULL;
+
+	for (k = c->clients; k < c->clients + CTL_CLIENTS; k++) {
+		if (k->started && !atomic_load(&k->busy)) {
+			pthread_join(k->thread, NULL);
+			k->started = false;
+		}
+		if (!k->started && !found)
+			found = k;
+	}
+	return found;
+}
+
+/*
+ * The accepting thread. With every client slot taken, it stops watching the
+ * listening socket (which would stay readable), and the connection waits in
+ * the backlog until a client's thread ends.
+ */
 static int ctl_ready(void *arg, const struct pollfd *fds)
 {
 	struct ctl *c = arg;
-	int fd;
+	struct ctl_client *k;
+	int fd, ret;
 
+	if (fds[1].revents & POLLIN && efd_take(c->freed_fd))
+		poll_thread_set_fd(&c->thread, 0, c->fd);
 	if (!(fds[0].revents & POLLIN))
 		return 0;
+	k = free_client(c);
+	if (!k) {
+		poll_thread_set_fd(&c->thread, 0, -1);
+		return 0;
+	}
 	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (peer_allowed(fd))
-		serve(c, fd);
-	close(fd);
+	k->fd = fd;
+	atomic_store(&k->busy, true);
+	ret = -pthread_create(&k->thread, NULL, client_main, k);
+	if (ret) {
+		log_err("control socket: cannot serve a client: %s", strerror(-ret));
+		atomic_store(&k->busy, false);
+		close(fd);
+		return 0;
+	}
+	k->started = true;
 	return 0;
 }
 
@@ -419,22 +526,48 @@ static int listen_on(struct ctl *c, char *err, size_t errlen)
 	return 0;
 }
 
+static void ctl_free(struct ctl *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->freed_fd >= 0)
+		close(c->freed_fd);
+	if (c->stop_fd >= 0)
+		close(c->stop_fd);
+	pthread_mutex_destroy(&c->dispatch_lock);
+	free(c);
+}
+
 int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
-	int ret;
+	unsigned int i;
+	int ret, fds[2];
 
 	if (!c)
 		return -ENOMEM;
 	c->dev = dev;
 	c->fd = -1;
-	ret = run_path(dev->name, RUN_DIR_SOCKET, c->path, sizeof(c->path));
+	pthread_mutex_init(&c->dispatch_lock, NULL);
+	for (i = 0; i < CTL_CLIENTS; i++)
+		c->clients[i].c = c;
+	c->freed_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->stop_fd = eventfd(0, EFD_CLOEXEC);
+	ret = c->freed_fd < 0 || c->stop_fd < 0 ? -errno : 0;
 	if (ret)
 		snprintf(err, errlen, "cannot set up the control socket: %s", strerror(-ret));
+	if (!ret) {
+		ret = run_path(dev->name, RUN_DIR_SOCKET, c->path, sizeof(c->path));
+		if (ret)
+			snprintf(err, errlen, "cannot set up the control socket: %s",
+				 strerror(-ret));
+	}
 	if (!ret)
 		ret = listen_on(c, err, errlen);
 	if (!ret) {
-		ret = poll_thread_start(&c->thread, "control socket", &c->fd, 1, ctl_ready, c);
+		fds[0] = c->fd;
+		fds[1] = c->freed_fd;
+		ret = poll_thread_start(&c->thread, "control socket", fds, 2, ctl_ready, c);
 		if (ret) {
 			unlink(c->path);
 			snprintf(err, errlen, "cannot start the control thread: %s",
@@ -442,9 +575,7 @@ int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
 		}
 	}
 	if (ret) {
-		if (c->fd >= 0)
-			close(c->fd);
-		free(c);
+		ctl_free(c);
 		return ret;
 	}
 	*out = c;
@@ -453,10 +584,19 @@ int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen)
 
 void ctl_stop(struct ctl *c)
 {
+	struct ctl_client *k;
+	int ret;
+
 	if (!c)
 		return;
 	poll_thread_stop(&c->thread);
 	unlink(c->path);
-	close(c->fd);
-	free(c);
+	/* The clients' waits for requests end; replies being written get their deadline. */
+	ret = efd_signal(c->stop_fd);
+	if (ret)
+		log_err("control socket: cannot stop its clients: %s", strerror(-ret));
+	for (k = c->clients; k < c->clients + CTL_CLIENTS; k++)
+		if (k->started)
+			pthread_join(k->thread, NULL);
+	ctl_free(c);
 }

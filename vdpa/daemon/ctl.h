@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The daemon's control socket (uapi/uvdpa_ctl.h): a thread that answers one
- * request per connection from a table of commands. Adding a command is one
+ * The daemon's control socket (uapi/uvdpa_ctl.h): threads that answer one
+ * request per connection from a table of commands, a few connections at
+ * once. Adding a command is one
  * handler and one line in that table (ctl.c).
  */
 #ifndef UVDPA_CTL_H
@@ -34,6 +35,9 @@ struct ctl_dev {
 };
 
 struct ctl;
+
+/* Connections served at once; more wait in the listen backlog. */
+#define CTL_CLIENTS 4
 
 /*
  * Load a filter (shipped @name, NF_BUILTIN_NAME, or object @path) with @params ("key=value")
