@@ -73,7 +73,8 @@ TEST(refused)
 		"--tap-fd", "3");
 	REFUSED("--tap '0123456789abcdef'", "net", "--name", "n", "--tap", "0123456789abcdef");
 	REFUSED("--tap 'a/b'", "net", "--name", "n", "--tap", "a/b");
-	REFUSED("--reconnect goes with blk", "net", "--name", "n", "--reconnect");
+	REFUSED("--reconnect takes over a device that is attached already", "net", "--name", "n",
+		"--reconnect", "--attach");
 	REFUSED("--tap ''", "net", "--name", "n", "--tap", "");
 	REFUSED("--tap-fd '-1'", "net", "--name", "n", "--tap-fd", "-1");
 	REFUSED("--tap-fd 'x'", "net", "--name", "n", "--tap-fd", "x");

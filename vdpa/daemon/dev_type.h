@@ -28,7 +28,7 @@ struct served {
 	uint64_t features;
 	const void *config;
 	uint32_t config_size;
-	/* The bytes of @config that hold the storage's size, if any (struct state_file_params). */
+	/* The bytes of @config not compared on --reconnect: the size, a link (struct state_file_params). */
 	uint32_t size_off, size_len;
 	unsigned int nr_queues;
 	unsigned int nr_workers;

@@ -23,7 +23,8 @@ struct net_served {
 static void net_usage(FILE *out)
 {
 	fputs("usage: uvdpad net --name NAME [--tap IFNAME | --tap-fd N] [--mac MAC] [--mtu N]\n"
-	      "                  [--queue-size N] [--packed|--split] [--no-umem] [--attach [virtio|vhost]]\n"
+	      "                  [--queue-size N] [--packed|--split] [--no-umem]\n"
+	      "                  [--attach [virtio|vhost] | --reconnect]\n"
 	      "                  [--filter NAME [key=value...] | --filter-object FILE] [-v]\n"
 	      "\n"
 	      "Creates a virtio-net device (one queue pair) through VDUSE whose frames go to a tap\n"
@@ -59,8 +60,9 @@ static int net_check(struct cli_opts *o, char *err, size_t errlen)
 {
 	if (o->net.tap && o->net.tap_fd >= 0)
 		return cli_fail(err, errlen, "give --tap or --tap-fd, not both");
-	if (o->reconnect)
-		return cli_fail(err, errlen, "--reconnect goes with blk: a net device is made anew");
+	if (o->reconnect && o->attach)
+		return cli_fail(err, errlen, "--reconnect takes over a device that is attached "
+				"already: drop --attach");
 	if (!o->net.mac_set)
 		default_mac(o->name, o->net.mac);
 	if (!o->net.mtu)
@@ -128,8 +130,15 @@ static int net_setup(const struct cli_opts *o, struct served *s)
 		.features = n->net.features,
 		.config = &n->net.config,
 		.config_size = n->net.config_size,
+		/*
+		 * Not compared on --reconnect either: the link may have changed
+		 * while no daemon watched; net_running() tells the driver.
+		 */
+		.size_off = offsetof(struct virtio_net_config, status),
+		.size_len = sizeof(n->net.config.status),
 		.nr_queues = NET_NR_QUEUES,
 		.nr_workers = 1,
+		.resumable = true,
 		.priv = n,
 	};
 	snprintf(s->what, sizeof(s->what),

@@ -27,7 +27,7 @@ void restart_resolve(struct cli_opts *o)
 {
 	char state[256], dev[300];
 
-	/* A net device leaves no state file: it is made anew (docs/operations.md). */
+	/* A name too long for a path has no state file: the device is made anew. */
 	if (state_file_path(o->name, state, sizeof(state)))
 		return;
 	snprintf(dev, sizeof(dev), "/dev/vduse/%s", o->name);

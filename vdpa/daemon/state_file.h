@@ -25,7 +25,7 @@ struct state_file_params {
 	/*
 	 * Bytes of @config that hold the storage's size (a disk's capacity):
 	 * the storage may have grown while no daemon ran, so they are not
-	 * compared. Length 0: none.
+	 * compared; a NIC's link status likewise. Length 0: none.
 	 */
 	uint32_t size_off, size_len;
 };

@@ -14,6 +14,7 @@
 #include <linux/virtio_ring.h>
 
 #include "dev/net.h"
+#include "util/array_size.h"
 #include "util/iov.h"
 #include "util/log.h"
 
@@ -194,6 +195,16 @@ static void net_rx_give_back(struct net_rx *rx, struct net_req *req)
 	rx->q->push(rx->q, &req->dreq);
 }
 
+/* The next chain to receive into: one a daemon that died had taken, then the ring's. */
+static int net_rx_pop(struct net_rx *rx, struct dev_req **dreq)
+{
+	if (rx->nagain) {
+		*dreq = &rx->again[--rx->nagain]->dreq;
+		return 1;
+	}
+	return rx->q->pop(rx->q, dreq);
+}
+
 /* Find a chain to read the next frame into, and read, unless one is under way. */
 static void net_rx_arm(struct net_dev *dev, struct be_ctx *ctx)
 {
@@ -201,7 +212,7 @@ static void net_rx_arm(struct net_dev *dev, struct be_ctx *ctx)
 	struct dev_req *dreq;
 
 	while (!rx->head) {
-		if (rx->stopping || rx->q->pop(rx->q, &dreq) <= 0)
+		if (rx->stopping || net_rx_pop(rx, &dreq) <= 0)
 			return;
 		/* Device-writable only, with room for the header (5.1.6.3.1). */
 		if (dreq->chain.bad || dreq->chain.out_num || dreq->chain.in_len < NET_HDR_LEN) {
@@ -252,7 +263,7 @@ static void net_rx_fill(struct net_dev *dev, struct be_ctx *ctx)
 			net_rx_drop(dev, true);
 			goto next;
 		}
-		ret = rx->q->pop(rx->q, &dreq);
+		ret = net_rx_pop(rx, &dreq);
 		if (ret < 0)
 			net_rx_drop(dev, false);
 		/* No buffer: the frame waits in the staging buffer for the driver's kick. */
@@ -360,6 +371,7 @@ static void net_queue_start(void *opaque, struct dev_queue *q, struct be_ctx *ct
 	rx->head = NULL;
 	rx->len = 0;
 	rx->nbufs = 0;
+	rx->nagain = 0;
 	if (dev->be->ops->set_offload)
 		dev->be->ops->set_offload(dev->be, net_offload(q->features));
 }
@@ -385,6 +397,8 @@ static void net_queue_stop(void *opaque, struct dev_queue *q, struct be_ctx *ctx
 	if (q->index != NET_RX_QUEUE)
 		return;
 	rx->stopping = true;
+	while (rx->nagain)
+		net_rx_give_back(rx, rx->again[--rx->nagain]);
 	if (rx->reading) {
 		/* The receive comes back cancelled, and its chain with it. */
 		if (dev->be->ops->cancel)
@@ -396,6 +410,22 @@ static void net_queue_stop(void *opaque, struct dev_queue *q, struct be_ctx *ctx
 		net_rx_give_back(rx, rx->head);
 		rx->head = NULL;
 	}
+}
+
+static int net_resumed(void *opaque, struct dev_queue *q, struct dev_req *dreq,
+		       struct be_ctx *ctx)
+{
+	struct net_rx *rx = &((struct net_dev *)opaque)->rx;
+
+	if (q->index != NET_RX_QUEUE)
+		return net_start(opaque, dreq, ctx);
+	/* More than one frame's worth was never out at once: the rest go back empty. */
+	if (rx->nagain == ARRAY_SIZE(rx->again)) {
+		dreq->used_len = 0;
+		return 0;
+	}
+	rx->again[rx->nagain++] = (struct net_req *)dreq;
+	return 1;
 }
 
 static void net_req_init(void *opaque, struct dev_req *dreq)
@@ -450,4 +480,5 @@ const struct dev_model net_model = {
 	.queue_start = net_queue_start,
 	.kick = net_kick,
 	.queue_stop = net_queue_stop,
+	.resumed = net_resumed,
 };

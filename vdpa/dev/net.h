@@ -12,6 +12,10 @@
  * buffers followed by a staging buffer; a frame longer than the first chain
  * spreads from the staging buffer over more chains (VIRTIO_NET_F_MRG_RXBUF).
  * With no buffer from the driver, nothing is received until the next kick.
+ *
+ * Taking over from a daemon that died (--reconnect), TX chains it had taken
+ * are sent again (the peer may see a frame twice, as any network may show
+ * it), and RX chains are buffers to receive into again, whatever was in them.
  */
 #ifndef UVDPA_NET_H
 #define UVDPA_NET_H
@@ -65,6 +69,9 @@ struct net_rx {
 	struct net_req *bufs[NET_RX_MAX_BUFS];
 	unsigned int nbufs;
 	uint8_t *staging;
+	/* Chains a daemon that died had taken (--reconnect): filled before the ring's. */
+	struct net_req *again[NET_RX_MAX_BUFS + 1];
+	unsigned int nagain;
 };
 
 struct net_dev {

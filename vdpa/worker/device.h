@@ -84,6 +84,12 @@ struct dev_model {
 	void (*queue_start)(void *dev, struct dev_queue *q, struct be_ctx *ctx);
 	bool (*kick)(void *dev, struct dev_queue *q, struct be_ctx *ctx);
 	void (*queue_stop)(void *dev, struct dev_queue *q, struct be_ctx *ctx);
+	/*
+	 * Optional: @req on @q is a chain a daemon that died had popped and
+	 * not finished, popped again by the one taking over (--reconnect),
+	 * after queue_start(). As start(); without it, start() is called.
+	 */
+	int (*resumed)(void *dev, struct dev_queue *q, struct dev_req *req, struct be_ctx *ctx);
 };
 
 #endif

@@ -240,15 +240,21 @@ static void wq_push(struct dev_queue *dq, struct dev_req *req)
 	finish((struct wq *)dq, req);
 }
 
-/* Start @req: finished at once, under way, or unanswerable, which stops the queue. */
-static void start_req(struct wq *q, struct dev_req *req)
+/*
+ * Start @req (popped @again by a daemon taking over): finished at once,
+ * under way, or unanswerable, which stops the queue.
+ */
+static void start_req(struct wq *q, struct dev_req *req, bool again)
 {
 	struct worker *w = q->w;
 	bool packed = q->cfg.features & 1ULL << VIRTIO_F_RING_PACKED;
 	char what[48];
 	int ret;
 
-	ret = w->model->start(w->dev, req, &w->be_ctx);
+	if (again && w->model->resumed)
+		ret = w->model->resumed(w->dev, &q->dq, req, &w->be_ctx);
+	else
+		ret = w->model->start(w->dev, req, &w->be_ctx);
 	if (!ret)
 		finish(q, req);
 	if (ret >= 0)
@@ -281,7 +287,7 @@ static unsigned int process(struct wq *q)
 		return 0;
 	while (wq_pop(&q->dq, &req) > 0) {
 		popped++;
-		start_req(q, req);
+		start_req(q, req, false);
 	}
 	return popped;
 }
@@ -309,7 +315,7 @@ static int resubmit(struct wq *q)
 		q->nr_free--;
 		q->inflight++;
 		req->owner = q;
-		start_req(q, req);
+		start_req(q, req, true);
 	}
 	return 0;
 }
@@ -378,13 +384,6 @@ static int queue_start(struct wq *q)
 	};
 	q->broken = false;
 	q->running = true;
-	if (q->resume) {
-		q->resume = false;
-		if (resubmit(q)) {
-			log_err("queue %u: %s; stopped until reset", q->index, q->why);
-			q->broken = true;
-		}
-	}
 	return 0;
 err_mem:
 	queue_free(q);
@@ -532,6 +531,14 @@ static void command(struct worker *w)
 			}
 			if (w->model->queue_start)
 				w->model->queue_start(w->dev, &q->dq, &w->be_ctx);
+			/* After queue_start(): a model may keep chains popped again. */
+			if (q->resume) {
+				q->resume = false;
+				if (resubmit(q)) {
+					log_err("queue %u: %s; stopped until reset", q->index, q->why);
+					q->broken = true;
+				}
+			}
 			process(q);
 		}
 		command_done(w);
