@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -327,6 +328,7 @@ TEST(unknown_filters_and_parameters_are_named)
 
 TEST(objects_that_are_no_filters_are_refused)
 {
+	char self_exe[PATH_MAX];
 	struct nf_prog *p = NULL;
 	int ret;
 
@@ -334,11 +336,90 @@ TEST(objects_that_are_no_filters_are_refused)
 	nf_prog_free(p);
 	EXPECT_EQ(-ENOENT, nf_prog_load(&p, NULL, "/nonexistent/f.bpf.o", 1, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "no such file")) TH_LOG("%s", err);
-	EXPECT_EQ(-ENOEXEC, nf_prog_load(&p, NULL, "/proc/self/exe", 1, err, sizeof(err)));
+	/* This program: a file it may trust, but no BPF object. */
+	ASSERT_NE(NULL, realpath("/proc/self/exe", self_exe));
+	EXPECT_EQ(-ENOEXEC, nf_prog_load(&p, NULL, self_exe, 1, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "not a BPF object")) TH_LOG("%s", err);
 	ret = nf_prog_load(&p, NULL, object("notafilter.bpf.o"), 1, err, sizeof(err));
 	EXPECT_EQ(-ENOEXEC, ret);
 	EXPECT_NE(NULL, strstr(err, "is not a uvdpa filter")) TH_LOG("%s", err);
+}
+
+/* A copy of notafilter.bpf.o in a directory of the test's own, with @mode. */
+static void untrusted_copy(char *dir, char *file, size_t len, mode_t mode)
+{
+	char cmd[PATH_MAX * 2 + 16];
+
+	strcpy(dir, "/tmp/uvdpa-obj-XXXXXX");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(file, len, "%s/f.bpf.o", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", object("notafilter.bpf.o"), file);
+	if (system(cmd) || chmod(file, mode))
+		abort();
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		abort();
+}
+
+/*
+ * A filter runs in the kernel: its object must be a regular file that only
+ * root or the daemon's user could have written, reached by no symlink.
+ */
+TEST(untrusted_objects_are_refused)
+{
+	char dir[32], file[64], link[64];
+	struct nf_prog *p = NULL;
+
+	LOAD(p, "passthrough", NULL);
+	nf_prog_free(p);
+	p = NULL;
+	untrusted_copy(dir, file, sizeof(file), 0644);
+	/* As it is, it gets as far as the format check. */
+	EXPECT_EQ(-ENOEXEC, nf_prog_load(&p, NULL, file, 1, err, sizeof(err)));
+	snprintf(link, sizeof(link), "%s/link.bpf.o", dir);
+	ASSERT_EQ(0, symlink(file, link));
+	EXPECT_EQ(-ELOOP, nf_prog_load(&p, NULL, link, 1, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "it is a symlink")) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, nf_prog_load(&p, NULL, dir, 1, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "it is not a regular file")) TH_LOG("%s", err);
+	snprintf(link, sizeof(link), "%s/fifo", dir);
+	ASSERT_EQ(0, mkfifo(link, 0600));
+	EXPECT_EQ(-EINVAL, nf_prog_load(&p, NULL, link, 1, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "it is not a regular file")) TH_LOG("%s", err);
+	ASSERT_EQ(0, chmod(file, 0664));
+	EXPECT_EQ(-EINVAL, nf_prog_load(&p, NULL, file, 1, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "writable by its group (mode 0664): chmod go-w"))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, chmod(file, 0646));
+	EXPECT_EQ(-EINVAL, nf_prog_load(&p, NULL, file, 1, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "writable by others (mode 0646)")) TH_LOG("%s", err);
+	EXPECT_EQ(NULL, p);
+	remove_dir(dir);
+}
+
+TEST(object_of_another_owner_refused)
+{
+	char dir[32], file[64];
+	struct nf_prog *p = NULL;
+
+	if (geteuid())
+		SKIP(return, "needs root to give the object to another uid");
+	LOAD(p, "passthrough", NULL);
+	nf_prog_free(p);
+	p = NULL;
+	untrusted_copy(dir, file, sizeof(file), 0644);
+	ASSERT_EQ(0, chown(file, 65534, 65534));
+	EXPECT_EQ(-EINVAL, nf_prog_load(&p, NULL, file, 1, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "belongs to uid 65534, not to root or this daemon's uid 0"))
+		TH_LOG("%s", err);
+	remove_dir(dir);
 }
 
 TEST(verifier_rejection_says_why)

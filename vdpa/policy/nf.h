@@ -136,6 +136,8 @@ void nf_vq_stats(const struct nf_vq *v, struct uvdpa_nf_stats *out);
  * object at @path (one of them NULL). On failure: -errno and in @err one
  * line for a person saying why (no CAP_BPF, no bpf() system call, rejected
  * by the verifier - its log goes to the debug log -, not a uvdpa filter).
+ * An object is refused unless it is a regular file owned by root or our
+ * uid and not writable by group or others: -ELOOP (a symlink), -EINVAL.
  */
 int nf_prog_load(struct nf_prog **out, const char *name, const char *path, unsigned int nr_vqs,
 		 char *err, size_t errlen);

@@ -6,11 +6,13 @@
  * that before loading, and says in one line why a program cannot be used.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -249,21 +251,83 @@ static void bpf_free(struct nf_prog *p)
 	free(b);
 }
 
+/*
+ * A filter runs in the kernel on every queue: its object must be a file
+ * only root or the daemon's user could have written, and not a symlink
+ * that could be pointed elsewhere. An O_PATH descriptor of it, checked,
+ * which libbpf then opens through /proc (so the file checked is the file
+ * loaded), or -errno with @err set.
+ */
+static int open_trusted(const char *path, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object %s: %s", path,
+			 ret == -ENOENT ? "no such file" : strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object %s: %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	/* Not -EPERM: that one means BPF is unusable here, and the built-in serves. */
+	ret = -EINVAL;
+	if (S_ISLNK(st.st_mode)) {
+		why = "it is a symlink (give the file it points to)";
+		ret = -ELOOP;
+	} else if (!S_ISREG(st.st_mode)) {
+		why = "it is not a regular file";
+	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "refusing the BPF object %s: it belongs to uid %u, not to "
+			 "root or this daemon's uid %u", path, (unsigned int)st.st_uid,
+			 (unsigned int)geteuid());
+	} else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "refusing the BPF object %s: it is writable by %s "
+			 "(mode %04o): chmod go-w %s", path,
+			 st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned int)(st.st_mode & 07777), path);
+	} else {
+		return fd;
+	}
+	if (why)
+		snprintf(err, errlen, "refusing the BPF object %s: %s", path, why);
+	close(fd);
+	return ret;
+}
+
 static int open_obj(struct nf_bpf *b, const char *name, const char *path, char *err,
 		    size_t errlen)
 {
+	const char *base = path ? strrchr(path, '/') : NULL;
+	char proc[64];
 	unsigned int i;
-	int ret;
+	int fd, ret;
 
 	if (path) {
+		fd = open_trusted(path, err, errlen);
+		if (fd < 0)
+			return fd;
 		snprintf(b->prog.name, sizeof(b->prog.name), "%s", path);
-		b->obj = bpf_object__open_file(path, NULL);
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		b->obj = bpf_object__open_file(proc, &(struct bpf_object_open_opts){
+			.sz = sizeof(struct bpf_object_open_opts),
+			/* Its name, not the /proc path's, for libbpf's map names. */
+			.object_name = base ? base + 1 : path,
+		});
+		ret = -errno;
+		close(fd);
 		if (!b->obj) {
-			ret = errno == ENOENT ? -ENOENT : -ENOEXEC;
 			snprintf(err, errlen, "cannot open the BPF object %s: %s", path,
-				 ret == -ENOENT ? "no such file" :
+				 ret == -ENOENT ? "no /proc to open it through" :
 				 "not a BPF object file (clang -target bpf -g)");
-			return ret;
+			return ret == -ENOENT ? ret : -ENOEXEC;
 		}
 		return 0;
 	}
