@@ -7,14 +7,23 @@
  * kernel that refuses them would; the handlers must answer every message,
  * never touch a queue that does not exist, and leave the workers able to
  * stop and start.
+ *
+ * Between messages the input also fills the workers' translation caches,
+ * as VDUSE_IOTLB_GET_FD answers would (an anonymous mapping per IOVA
+ * range), and looks IOVAs up through them. An IOTLB update must drop every
+ * cached range it overlaps and keep every other one usable; a reset must
+ * drop them all.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <linux/virtio_config.h>
 
 #include "dev/blk.h"
 #include "util/log.h"
+#include "vduse/iotlb.h"
 #include "vduse/vduse_dev.h"
 #include "vduse/vduse_uapi.h"
 #include "fuzz_input.h"
@@ -24,6 +33,10 @@
 #define LAST_TYPE UVDPA_VDUSE_SUSPEND
 #define NR_WORKERS 2
 #define MAX_MSGS 64
+/* Cached ranges per worker, each at most MAX_PAGES: a few MiB at most. */
+#define MAX_MAPS 32
+#define MAX_PAGES 4
+#define PAGE 4096ULL
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,13 +66,112 @@ static void setup(void)
 		abort();
 }
 
+static bool overlaps(const struct iotlb_map *m, uint64_t start, uint64_t last)
+{
+	return !(m->start > last || m->last < start);
+}
+
+/* A range the kernel would have handed out for a lookup: cached, never overlapping. */
+static void cache_fill(struct input *in)
+{
+	struct iotlb *tlb = &dev.tlbs[next(in) % NR_WORKERS];
+	uint64_t start = next64(in) & ~(PAGE - 1);
+	uint64_t len = (1 + next(in) % MAX_PAGES) * PAGE;
+	struct iotlb_map *m;
+	unsigned int i;
+	void *addr;
+
+	if (start + len < start || tlb->nr >= MAX_MAPS)
+		return;
+	for (i = 0; i < tlb->nr; i++)
+		if (overlaps(&tlb->maps[i], start, start + len - 1))
+			return;
+	if (tlb->nr == tlb->cap) {
+		m = realloc(tlb->maps, (tlb->cap + 8) * sizeof(*m));
+		if (!m)
+			abort();
+		tlb->maps = m;
+		tlb->cap += 8;
+	}
+	addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (addr == MAP_FAILED)
+		abort();
+	tlb->maps[tlb->nr++] = (struct iotlb_map){
+		.start = start, .last = start + len - 1, .addr = addr, .len = len,
+		.access = IOVA_READ | IOVA_WRITE,
+	};
+}
+
+/* An IOVA in a cached range translates into it; elsewhere there is no kernel to ask. */
+static void cache_lookup(struct input *in)
+{
+	struct iotlb *tlb = &dev.tlbs[next(in) % NR_WORKERS];
+	struct iova_xlate x = iotlb_xlate(tlb);
+	const struct iotlb_map *m;
+	uint64_t iova, mapped;
+	unsigned int i;
+	void *hva;
+	int ret;
+
+	if (!tlb->nr)
+		return;
+	m = &tlb->maps[next(in) % tlb->nr];
+	iova = m->start + next32(in) % m->len;
+	if (tlb->umem_live && iova < tlb->umem_size)
+		return;
+	ret = x.translate(x.ctx, iova, 1 + next16(in), IOVA_WRITE, &hva, &mapped);
+	if (ret || hva != (char *)m->addr + (iova - m->start) || mapped > m->last - iova + 1)
+		abort();
+	/* Still mapped: a range dropped by mistake faults here. */
+	*(volatile char *)hva = 1;
+	/* Past its end, where nothing is cached, the lookup asks a kernel that is not there. */
+	if (tlb->umem_live && m->last + 1 < tlb->umem_size)
+		return;
+	for (i = 0; i < tlb->nr; i++)
+		if (overlaps(&tlb->maps[i], m->last + 1, m->last + 1))
+			return;
+	if (m->last != UINT64_MAX &&
+	    x.translate(x.ctx, m->last + 1, 1, IOVA_READ, &hva, &mapped) != -EFAULT)
+		abort();
+}
+
+static unsigned int kept(uint64_t start, uint64_t last)
+{
+	unsigned int w, i, n = 0;
+
+	for (w = 0; w < NR_WORKERS; w++)
+		for (i = 0; i < dev.tlbs[w].nr; i++)
+			n += !overlaps(&dev.tlbs[w].maps[i], start, last);
+	return n;
+}
+
+/* After an update of [start, last]: what it overlapped is gone, the rest usable. */
+static void check_invalidated(uint64_t start, uint64_t last, unsigned int want)
+{
+	unsigned int w, i, n = 0;
+
+	for (w = 0; w < NR_WORKERS; w++) {
+		for (i = 0; i < dev.tlbs[w].nr; i++) {
+			const struct iotlb_map *m = &dev.tlbs[w].maps[i];
+
+			if (overlaps(m, start, last))
+				abort();
+			*(volatile char *)m->addr = 1;
+			*((volatile char *)m->addr + m->len - 1) = 1;
+			n++;
+		}
+	}
+	if (n != want)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
 	struct input in = { data, size };
 	struct vduse_dev_request req;
 	struct vduse_dev_response resp;
-	unsigned int n = 0;
+	unsigned int n = 0, want = 0, w;
 	uint8_t sel;
 
 	if (!ready) {
@@ -69,6 +181,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.left && n++ < MAX_MSGS) {
 		memset(&req, 0, sizeof(req));
 		sel = next(&in);
+		/* One in eight steps works the translation caches instead. */
+		if ((sel & 0xe0) == 0x60) {
+			if (sel & 1)
+				cache_lookup(&in);
+			else
+				cache_fill(&in);
+			continue;
+		}
 		/* Mostly the known types and the next, sometimes anything. */
 		req.type = sel & 0x80 ? (uint32_t)next64(&in) : sel % (LAST_TYPE + 2);
 		req.request_id = n;
@@ -80,8 +200,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			req.vq_state.index = sel & 0x40 ? (uint32_t)next64(&in) : next(&in) % 4;
 			break;
 		case VDUSE_UPDATE_IOTLB:
+			/* Often a page or two: then it may hit a cached range or miss it. */
 			req.iova.start = next64(&in);
-			req.iova.last = next64(&in);
+			req.iova.last = sel & 0x40 ? next64(&in) : req.iova.start + next16(&in);
+			want = kept(req.iova.start, req.iova.last);
 			break;
 		case UVDPA_VDUSE_SET_VQ_GROUP_ASID:
 		case UVDPA_VDUSE_SET_VQ_READY:
@@ -99,6 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (req.type == VDUSE_GET_VQ_STATE && resp.vq_state.index != req.vq_state.index)
 			abort();
+		if (req.type == VDUSE_UPDATE_IOTLB)
+			check_invalidated(req.iova.start, req.iova.last, want);
 		/* One group in one address space: anything else is refused. */
 		if (req.type == UVDPA_VDUSE_SET_VQ_GROUP_ASID &&
 		    (req.padding[0] || req.padding[1]) && resp.result != VDUSE_REQ_RESULT_FAILED)
@@ -110,5 +234,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vduse_dev_dispatch(&dev, &req, &resp);
 	if (dev.status || dev.suspended)
 		abort();
+	for (w = 0; w < NR_WORKERS; w++)
+		if (dev.tlbs[w].nr)
+			abort();
 	return 0;
 }
