@@ -4,7 +4,7 @@
 # the test VM, or directly on a host that has VDUSE; the slowest first, as the
 # test VMs take their programs in this order.
 NATIVE_TARGETS := ring blk cli filter net service worker nbd rbd util
-VDUSE_TARGETS := vhost uvdpad vduse
+VDUSE_TARGETS := uvdpad vhost vduse
 # What of them runs on every kernel of KERNELS, the rest on the first only:
 # the programs that drive VDUSE, vhost-vdpa and virtio_vdpa the most
 # (attach and removal under I/O, reconnect, interrupts held back and kicks
