@@ -200,18 +200,31 @@ fuzz: fuzzers
 	$(Q)for f in $(FUZZERS); do tools/fuzz/run $$f $(FUZZ_SECONDS) || exit 1; done
 
 # Native benchmarks, then the blk peers in two VM boots: deterministic
-# (--icount: guest time counts instructions) and wall clock; the wall-clock
+# (--icount: guest time counts instructions) and wall clock; then the RBD
+# and NBD backends against qsd's in two more (a Ceph cluster in the guest,
+# whose OSD keeps the image in memory: 4G); the last wall-clock
 # boot goes on with the notification filters against each other and uvdpad
-# net against a veth pair. The blk tables and their plots are kept in
-# $(OUT)/bench/ (docs/bench/ holds dated ones).
+# net against a veth pair. The blk and storage tables, and the blk plots, are
+# kept in $(OUT)/bench/ (docs/bench/ holds dated ones).
 KUBLK := $(OUT)/bench/kublk
 BENCH_OUT := $(abspath $(OUT))/bench
+# The test cluster's script, run from a directory that holds the
+# ceph_pool_create it calls next to itself.
+CEPH_CLUSTER := $(OUT)/bench/rbd/ceph-cluster
 
 $(KUBLK): tools/bench/kublk/build tools/bench/kublk/uring-buf-ring.c tools/bench/kublk/uring-buf-ring.h
 	$(call msg,KUBLK,$@)
 	$(Q)tools/bench/kublk/build $@
 
-bench: deps all $(KUBLK)
+$(OUT)/bench/rbd/ceph_pool_create: selftests/rbd/ceph_pool_create.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -lrados -o $@
+
+$(CEPH_CLUSTER): $(OUT)/bench/rbd/ceph_pool_create
+	$(Q)ln -sf $(abspath selftests/rbd/ceph-cluster) $@
+
+bench: deps all $(KUBLK) $(CEPH_CLUSTER)
 	$(Q)for b in $(BENCHES); do $$b || exit 1; done
 	$(Q)for m in det wall; do \
 		tools/testvm/run $$([ $$m = wall ] || echo --icount) --timeout 2700 -- \
@@ -220,6 +233,10 @@ bench: deps all $(KUBLK)
 		cat $(BENCH_OUT)/blk-$$m.txt; \
 		gnuplot -e "in='$(BENCH_OUT)/blk-$$m.txt'; out='$(BENCH_OUT)/blk-$$m.png'" \
 			tools/bench/blk-plot.gp || exit 1; \
+		UVDPA_VM_MEM=4G tools/testvm/run $$([ $$m = wall ] || echo --icount) --timeout 2700 -- \
+			env MODE=$$m UVDPAD=$(abspath $(UVDPAD)) CEPH_CLUSTER=$(abspath $(CEPH_CLUSTER)) \
+			tools/bench/storage-vm >$(BENCH_OUT)/storage-$$m.txt || exit 1; \
+		cat $(BENCH_OUT)/storage-$$m.txt; \
 	done
 	$(Q)tools/testvm/run --timeout 2700 -- sh -c 'tools/bench/filter-vm && tools/bench/net-vm'
 
