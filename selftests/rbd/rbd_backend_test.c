@@ -29,7 +29,7 @@ FIXTURE(rbd) {
 	struct io_uring ring;
 	struct be_ctx ctx;
 	struct be be;
-	bool opened;
+	bool opened, ring_up;
 	uint8_t *buf;
 	int resized_fd;		/* an eventfd, signalled by t_resized() */
 	uint64_t resized;
@@ -102,6 +102,7 @@ FIXTURE_SETUP(rbd)
 	fclose(f);
 	ASSERT_EQ(0, t_ceph(self, "rbd create --size 16M rbd/disk"));
 	ASSERT_EQ(0, io_uring_queue_init(256, &self->ring, 0));
+	self->ring_up = true;
 	self->ctx = (struct be_ctx){ .ring = &self->ring, .complete = t_complete };
 	memset(&self->be, 0, sizeof(self->be));
 	self->be.ops = &be_rbd_ops;
@@ -114,7 +115,8 @@ FIXTURE_SETUP(rbd)
 FIXTURE_TEARDOWN(rbd)
 {
 	/* The ring first: close() frees what its CQEs point to. */
-	io_uring_queue_exit(&self->ring);
+	if (self->ring_up)
+		io_uring_queue_exit(&self->ring);
 	if (self->opened)
 		self->be.ops->close(&self->be);
 	t_cluster("stop", self->dir);
@@ -237,9 +239,11 @@ TEST_F_TIMEOUT(rbd, io_refusals_and_osd_outages, 60)
 
 	/*
 	 * Last, as it ends the cluster (memstore's data goes with the OSD):
-	 * the OSD killed, a write fails within the op timeout.
+	 * the OSD killed, a write fails within the op timeout. The image's
+	 * lock is ours (a write took it), so that closing it would release it.
 	 */
 	ASSERT_EQ(0, t_open(self, "rbd/disk", false)) TH_LOG("%s", self->be.why);
+	ASSERT_EQ(4096, be_io_sync(&self->be, &self->ctx, BE_WRITE, 0, self->buf, 4096));
 	ASSERT_EQ(0, kill(osd, SIGKILL));
 	memset(r, 0, sizeof(r));
 	v[0].iov_len = 4096;
@@ -250,6 +254,14 @@ TEST_F_TIMEOUT(rbd, io_refusals_and_osd_outages, 60)
 	ASSERT_EQ(0, be_wait(&self->ctx, &r[0], 1, (OP_TIMEOUT_S + 10) * 1000));
 	EXPECT_GT(0, r[0].res);
 	EXPECT_LE(OP_TIMEOUT_S * 1000 - 500, now_ms() - t0);
+
+	/* Closed within the op timeout, without releasing the lock (librbd crashes in that). */
+	io_uring_queue_exit(&self->ring);
+	self->ring_up = false;
+	t0 = now_ms();
+	self->be.ops->close(&self->be);
+	self->opened = false;
+	EXPECT_GE((OP_TIMEOUT_S + 10) * 1000, now_ms() - t0);
 }
 
 /* Where the dynamic linker finds librbd.so.1, from its cache: 0 or -ENOENT. */

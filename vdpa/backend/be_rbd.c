@@ -29,10 +29,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -43,6 +45,8 @@
 
 #define RBD_OP_TIMEOUT "30"
 #define RBD_MOUNT_TIMEOUT "20"
+/* A format 2 image's header object: this and the image's id. */
+#define RBD_HEADER_OBJ "rbd_header."
 
 struct rbd_ring;
 
@@ -79,7 +83,11 @@ struct rbd {
 	struct poll_thread watch;
 	void (*resized)(void *arg, uint64_t size);
 	void *arg;
+	struct rbd *left;	/* on rbd_left */
 };
+
+/* Clients closed while their cluster did not answer (rbd_free()). */
+static struct rbd *rbd_left;
 
 /* Set @key to @value unless the configuration already moved it off Ceph's @dflt. */
 static int conf_default(rados_t cluster, const char *key, const char *dflt, const char *value)
@@ -227,6 +235,38 @@ static void ring_free(struct rbd_ring *rr)
 	free(rr);
 }
 
+/*
+ * Whether the image can be closed. Closing releases its exclusive lock if
+ * we hold it, and librbd 16.2 can crash in that release when the OSD's
+ * reply times out: with the cluster gone, a daemon told to stop would die
+ * of SIGSEGV. So an owner first asks the image's header object for its
+ * size, one request to the same OSD within the same op timeout.
+ */
+static bool rbd_can_close(struct rbd *r)
+{
+	char id[64], obj[sizeof(RBD_HEADER_OBJ) + sizeof(id)];
+	int owner = 0, ret;
+	uint64_t size;
+	time_t mtime;
+
+	/* It refreshes the header first when a notification said it changed. */
+	ret = ceph.rbd_is_exclusive_lock_owner(r->image, &owner);
+	if (!ret && !owner)
+		return true;
+	if (!ret)
+		ret = ceph.rbd_get_id(r->image, id, sizeof(id));
+	if (!ret) {
+		snprintf(obj, sizeof(obj), RBD_HEADER_OBJ "%s", id);
+		ret = ceph.rados_stat(r->io, obj, &size, &mtime);
+	}
+	if (!ret)
+		return true;
+	log_err("rbd: the cluster does not answer (%s): leaving without releasing the "
+		"image's lock, which the cluster drops when our client times out",
+		strerror(-ret));
+	return false;
+}
+
 static void rbd_free(struct rbd *r)
 {
 	struct rbd_ring *rr;
@@ -234,6 +274,15 @@ static void rbd_free(struct rbd *r)
 	while ((rr = r->rings)) {
 		r->rings = rr->next;
 		ring_free(rr);
+	}
+	/*
+	 * The client is left to the process's exit, as its threads still
+	 * wait on the cluster; kept on a list, as it is not lost.
+	 */
+	if (r->image && !rbd_can_close(r)) {
+		r->left = rbd_left;
+		rbd_left = r;
+		return;
 	}
 	if (r->image)
 		ceph.rbd_close(r->image);

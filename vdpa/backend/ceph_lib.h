@@ -23,9 +23,12 @@
 	X(rados_ioctx_create) \
 	X(rados_ioctx_destroy) \
 	X(rados_shutdown) \
+	X(rados_stat) \
 	X(rbd_open) \
 	X(rbd_open_read_only) \
 	X(rbd_close) \
+	X(rbd_get_id) \
+	X(rbd_is_exclusive_lock_owner) \
 	X(rbd_get_size) \
 	X(rbd_aio_create_completion) \
 	X(rbd_aio_get_return_value) \
