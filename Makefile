@@ -204,8 +204,9 @@ fuzz: fuzzers
 # and NBD backends against qsd's in two more (a Ceph cluster in the guest,
 # whose OSD keeps the image in memory: 4G); the last wall-clock
 # boot goes on with the notification filters against each other and uvdpad
-# net against a veth pair. The blk and storage tables, and the blk plots, are
-# kept in $(OUT)/bench/ (docs/bench/ holds dated ones).
+# net against a veth pair, which also has a deterministic boot of its own.
+# The blk and storage tables, and the blk plots, are kept in $(OUT)/bench/
+# (docs/bench/ holds dated ones).
 KUBLK := $(OUT)/bench/kublk
 BENCH_OUT := $(abspath $(OUT))/bench
 # The test cluster's script, run from a directory that holds the
@@ -238,6 +239,8 @@ bench: deps all $(KUBLK) $(CEPH_CLUSTER)
 			tools/bench/storage-vm >$(BENCH_OUT)/storage-$$m.txt || exit 1; \
 		cat $(BENCH_OUT)/storage-$$m.txt; \
 	done
+	$(Q)tools/testvm/run --icount --timeout 2700 -- env MODE=det UVDPAD=$(abspath $(UVDPAD)) \
+		tools/bench/net-vm >$(BENCH_OUT)/net-det.txt || exit 1; cat $(BENCH_OUT)/net-det.txt
 	$(Q)tools/testvm/run --timeout 2700 -- sh -c 'tools/bench/filter-vm && tools/bench/net-vm'
 
 demo: deps
