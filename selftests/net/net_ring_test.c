@@ -265,6 +265,60 @@ TEST_F(net, rx_large_frame_spreads_over_merged_buffers)
 	EXPECT_EQ(-1, t_rx_used(&self->t, &buf));
 	EXPECT_EQ(4, le16toh(((struct virtio_net_hdr_mrg_rxbuf *)all)->num_buffers));
 	EXPECT_EQ(0, memcmp(all + NET_HDR_LEN, self->frame + NET_HDR_LEN, len));
+	/* Read into the buffers themselves, none of it through the staging buffer. */
+	EXPECT_EQ(0, self->t.dev.stats.rx_staged);
+}
+
+/* The buffers a frame leaves unused are read into by the next one. */
+TEST_F(net, rx_buffers_left_over_take_the_next_frame)
+{
+	uint8_t *buf;
+	int i;
+
+	ASSERT_LE(0, t_rx_buffers(&self->t, 6, BUF));
+	t_kick(&self->t, NET_RX_QUEUE);
+	ASSERT_EQ(0, host_send(self, 4000, 0, 14));
+	ASSERT_EQ(0, rx_wait(self, 3));
+	for (i = 0; i < 3; i++)
+		ASSERT_LT(0, t_rx_used(&self->t, &buf));
+	ASSERT_EQ(0, host_send(self, 3500, 0, 15));
+	ASSERT_EQ(0, rx_wait(self, 3));
+	ASSERT_EQ(BUF, t_rx_used(&self->t, &buf));
+	EXPECT_EQ(3, le16toh(((struct virtio_net_hdr_mrg_rxbuf *)buf)->num_buffers));
+	EXPECT_EQ(0, memcmp(buf + NET_HDR_LEN, self->frame + NET_HDR_LEN, BUF - NET_HDR_LEN));
+	ASSERT_EQ(BUF, t_rx_used(&self->t, &buf));
+	ASSERT_EQ(NET_HDR_LEN + 3500 - 2 * BUF, t_rx_used(&self->t, &buf));
+	EXPECT_EQ(0, memcmp(buf, self->frame + 2 * BUF, NET_HDR_LEN + 3500 - 2 * BUF));
+	EXPECT_EQ(2, self->t.dev.stats.rx_frames);
+	EXPECT_EQ(0, self->t.dev.stats.rx_staged);
+	/* All six used: nothing to read into until the driver gives more. */
+	EXPECT_FALSE(self->t.dev.rx.reading);
+	EXPECT_EQ(0, self->t.q[NET_RX_QUEUE].inflight);
+}
+
+/*
+ * A buffer too short for a header is not read into: a frame may start in
+ * any buffer the one before left over, and its header goes whole into it.
+ */
+TEST_F(net, rx_frame_never_starts_in_a_buffer_short_of_a_header)
+{
+	uint8_t *buf;
+
+	ASSERT_LE(0, t_rx_buffers(&self->t, 1, BUF));
+	ASSERT_LE(0, t_rx_buffers(&self->t, 1, 8));
+	ASSERT_LE(0, t_rx_buffers(&self->t, 1, BUF));
+	t_kick(&self->t, NET_RX_QUEUE);
+	EXPECT_EQ(1, self->t.dev.stats.rx_bad_buffers);
+	EXPECT_EQ(0, t_rx_used(&self->t, &buf));
+	ASSERT_EQ(0, host_send(self, 100, 0, 18));
+	ASSERT_EQ(0, rx_wait(self, 1));
+	ASSERT_EQ(NET_HDR_LEN + 100, t_rx_used(&self->t, &buf));
+	ASSERT_EQ(0, host_send(self, 200, 0, 19));
+	ASSERT_EQ(0, rx_wait(self, 1));
+	ASSERT_EQ(NET_HDR_LEN + 200, t_rx_used(&self->t, &buf));
+	EXPECT_EQ(1, le16toh(((struct virtio_net_hdr_mrg_rxbuf *)buf)->num_buffers));
+	EXPECT_EQ(0, memcmp(buf + NET_HDR_LEN, self->frame + NET_HDR_LEN, 200));
+	EXPECT_EQ(2, self->t.dev.stats.rx_frames);
 }
 
 TEST_F(net, rx_waits_for_more_buffers_mid_frame)
@@ -289,6 +343,8 @@ TEST_F(net, rx_waits_for_more_buffers_mid_frame)
 	EXPECT_EQ(BUF, t_rx_used(&self->t, &buf));
 	EXPECT_EQ(NET_HDR_LEN + len - 3 * BUF, t_rx_used(&self->t, &buf));
 	EXPECT_EQ(0, memcmp(buf, self->frame + 3 * BUF, NET_HDR_LEN + len - 3 * BUF));
+	/* What did not fit the two buffers read into came through the staging buffer. */
+	EXPECT_EQ(1, self->t.dev.stats.rx_staged);
 	/* The fifth buffer waits for the next frame. */
 	EXPECT_TRUE(self->t.dev.rx.reading);
 }

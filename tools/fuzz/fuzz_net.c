@@ -9,11 +9,15 @@
  * a tap backend that checks what it is handed.
  *
  * Checked: a request is pushed once, only after it was popped, with a used
- * length its chain holds; one receive at a time, into the head chain and
- * the staging buffer; a frame reaches the driver whole, in the buffers its
- * num_buffers says, with a header the negotiated features allow; a frame
- * sent is the chain's bytes after the header, with a valid header; and
- * after a stop, once the backend has answered, every request is back.
+ * length its chain holds; one receive at a time, into the writable buffers
+ * of every RX chain the model holds (each as laid out, the first with room
+ * for the header, those the last receive left unused first, one without
+ * mergeable buffers) and then the staging buffer; a frame reaches the
+ * driver whole, in the buffers its num_buffers says, each filled as far as
+ * it holds, the first ones those it was received into, in their order,
+ * with a header the negotiated features allow; a frame sent is the chain's
+ * bytes after the header, with a valid header; and after a stop, once the
+ * backend has answered, every request is back.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -55,6 +59,14 @@ static struct {
 	uint64_t rx_req;
 	const struct iovec *rx_iov;
 	unsigned int rx_cnt;
+	/*
+	 * The chains (slots) the last receive went into, in order, -1 once
+	 * pushed; and those of the last frame received.
+	 */
+	int rx_chains[POOL];
+	unsigned int rx_nchains;
+	int frame_chains[POOL];
+	unsigned int frame_nchains;
 	uint64_t tx_inflight[POOL];
 	unsigned int nr_tx_inflight;
 	/* The last frame received, and the one being checked at the driver. */
@@ -62,7 +74,7 @@ static struct {
 	size_t frame_len;
 	uint8_t got[NET_HDR_LEN + NET_MAX_FRAME + REGION];
 	size_t got_len;
-	unsigned int group_left;
+	unsigned int group_left, group_at;
 } fz;
 
 static int slot_of(struct pool *p, struct dev_req *req)
@@ -154,13 +166,27 @@ static void check_rx_header(const struct virtio_net_hdr_mrg_rxbuf *h)
 		abort();
 }
 
-/* RX: the buffers of one frame come back in a row, the head first. */
+static bool listed(const int *slots, unsigned int n, int slot)
+{
+	while (n--)
+		if (slots[n] == slot)
+			return true;
+	return false;
+}
+
+/*
+ * RX: the buffers of one frame come back in a row, the head first, each
+ * filled as far as it holds: first those the frame was received into, in
+ * their order, then chains popped after.
+ */
 static void check_rx_push(struct dev_req *req)
 {
-	const struct iovec *iov = fz.rx.orig[slot_of(&fz.rx, req)];
+	int slot = slot_of(&fz.rx, req);
+	const struct iovec *iov = fz.rx.orig[slot];
 	struct vq_chain *c = &req->chain;
 	struct virtio_net_hdr_mrg_rxbuf h;
 	unsigned int n;
+	size_t fill;
 
 	if (!req->used_len) {
 		if (fz.group_left)
@@ -177,8 +203,15 @@ static void check_rx_push(struct dev_req *req)
 			abort();
 		check_rx_header(&h);
 		fz.group_left = n;
+		fz.group_at = 0;
 		fz.got_len = 0;
 	}
+	fill = fz.frame_len - fz.got_len < c->in_len ? fz.frame_len - fz.got_len : c->in_len;
+	if (req->used_len != fill ||
+	    (fz.group_at < fz.frame_nchains ? slot != fz.frame_chains[fz.group_at] :
+	     listed(fz.frame_chains, fz.frame_nchains, slot)))
+		abort();
+	fz.group_at++;
 	if (fz.got_len + req->used_len > sizeof(fz.got))
 		abort();
 	if (iov_to_buf(iov + c->out_num, c->in_num, 0, fz.got + fz.got_len, req->used_len) !=
@@ -197,13 +230,18 @@ static void fake_push(struct dev_queue *q, struct dev_req *req)
 {
 	struct pool *p = q == &fz.rx.q ? &fz.rx : &fz.tx;
 	int i = slot_of(p, req);
+	unsigned int k;
 
 	if (!p->out[i] || req->used_len > req->chain.in_len)
 		abort();
-	if (p == &fz.rx)
+	if (p == &fz.rx) {
 		check_rx_push(req);
-	else if (req->used_len)
+		for (k = 0; k < fz.rx_nchains; k++)
+			if (fz.rx_chains[k] == i)
+				fz.rx_chains[k] = -1;
+	} else if (req->used_len) {
 		abort();
+	}
 	p->out[i] = false;
 }
 
@@ -245,18 +283,63 @@ static void check_transmit(const struct be_io *io, uint64_t req)
 		abort();
 }
 
+/* The RX chain held whose writable pieces, as laid out, are the @n iovecs at @v; or -1. */
+static int chain_at(const struct iovec *v, size_t n)
+{
+	const struct vq_chain *c;
+	unsigned int k;
+	int i;
+
+	for (i = 0; i < POOL; i++) {
+		c = &fz.rx.reqs[i]->chain;
+		if (!fz.rx.out[i] || c->in_num > n)
+			continue;
+		for (k = 0; k < c->in_num; k++)
+			if (v[k].iov_base != fz.rx.orig[i][c->out_num + k].iov_base ||
+			    v[k].iov_len != fz.rx.orig[i][c->out_num + k].iov_len)
+				break;
+		if (k == c->in_num)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Where a receive may write: the writable pieces of every RX chain the
+ * model holds (it holds no other between frames), none twice, those the
+ * last receive left unused first and in their order; then the staging
+ * buffer. The request is the first chain's.
+ */
 static void check_receive(const struct be_io *io, uint64_t req)
 {
-	struct dev_req *dreq = (struct dev_req *)(uintptr_t)req;
-	struct vq_chain *c = &dreq->chain;
-	unsigned int i;
+	const struct iovec *v = io->iov, *end = io->iov + io->iovcnt - 1;
+	bool in[POOL] = { false };
+	int left[POOL], slot;
+	unsigned int nleft = 0, n = 0, i;
+	const struct vq_chain *c;
 
-	if (fz.receiving || !fz.rx.out[slot_of(&fz.rx, dreq)] || c->out_num ||
-	    io->iovcnt != c->in_num + 1 ||
-	    io->iov[c->in_num].iov_base != fz.dev.rx.staging)
+	if (fz.receiving || io->iovcnt < 2 || end->iov_base != fz.dev.rx.staging ||
+	    end->iov_len != NET_HDR_LEN + NET_MAX_FRAME)
 		abort();
-	for (i = 0; i < c->in_num; i++)
-		if (!in_region(&fz.rx, &io->iov[i]))
+	for (i = 0; i < fz.rx_nchains; i++)
+		if (fz.rx_chains[i] >= 0)
+			left[nleft++] = fz.rx_chains[i];
+	for (; v < end; v += c->in_num) {
+		slot = chain_at(v, end - v);
+		if (slot < 0 || in[slot] || (n < nleft && slot != left[n]))
+			abort();
+		c = &fz.rx.reqs[slot]->chain;
+		if (c->bad || c->out_num || (!n && c->in_len < NET_HDR_LEN))
+			abort();
+		in[slot] = true;
+		fz.rx_chains[n++] = slot;
+	}
+	fz.rx_nchains = n;
+	if (!n || req != (uintptr_t)fz.rx.reqs[fz.rx_chains[0]] ||
+	    (n > 1 && !(fz.dev.negotiated & 1ULL << VIRTIO_NET_F_MRG_RXBUF)))
+		abort();
+	for (i = 0; i < POOL; i++)
+		if (fz.rx.out[i] != in[i])
 			abort();
 }
 
@@ -338,6 +421,8 @@ static void end_receive(bool stopping)
 			memset(fz.frame, 0, NET_HDR_LEN < (size_t)res ? NET_HDR_LEN : res);
 		fz.frame_len = res;
 		iov_from_buf(fz.rx_iov, fz.rx_cnt, 0, fz.frame, res);
+		memcpy(fz.frame_chains, fz.rx_chains, sizeof(fz.frame_chains));
+		fz.frame_nchains = fz.rx_nchains;
 	}
 	fz.receiving = false;
 	finished(&fz.rx, req, net_model.complete(&fz.dev, req, res, NULL));

@@ -198,7 +198,7 @@ static void net_stats(const struct served *s, FILE *out)
 #define FIELD(f) { #f, offsetof(struct net_stats, f) }
 		FIELD(tx_frames), FIELD(tx_bytes), FIELD(tx_malformed), FIELD(tx_errors),
 		FIELD(rx_frames), FIELD(rx_bytes), FIELD(rx_dropped), FIELD(rx_bad_buffers),
-		FIELD(rx_errors),
+		FIELD(rx_errors), FIELD(rx_staged),
 #undef FIELD
 	};
 	const struct net_served *n = s->priv;

@@ -175,24 +175,43 @@ static int net_tx_start(struct net_dev *dev, struct net_req *req, struct be_ctx 
 	return 0;
 }
 
+/* One receive into every chain popped ahead, then the staging buffer. */
 static void net_rx_read(struct net_dev *dev, struct be_ctx *ctx)
 {
 	struct net_rx *rx = &dev->rx;
-	struct vq_chain *c = &rx->head->dreq.chain;
+	unsigned int i, n = 0;
 
-	c->iov[c->in_num] = (struct iovec){ .iov_base = rx->staging, .iov_len = NET_STAGING };
-	/* Refused (no SQE): the chain waits for the next kick. */
+	for (i = 0; i < rx->nahead; i++) {
+		const struct vq_chain *c = &rx->ahead[i]->dreq.chain;
+
+		memcpy(rx->iov + n, c->iov, c->in_num * sizeof(*c->iov));
+		n += c->in_num;
+	}
+	rx->iov[n++] = (struct iovec){ .iov_base = rx->staging, .iov_len = NET_STAGING };
+	/* Refused (no SQE): the chains wait for the next kick. */
 	rx->reading = dev->be->ops->submit(dev->be, ctx, &(struct be_io){
 		.op = BE_RECEIVE,
-		.iov = c->iov,
-		.iovcnt = c->in_num + 1,
-	}, (uintptr_t)&rx->head->dreq) > 0;
+		.iov = rx->iov,
+		.iovcnt = n,
+	}, (uintptr_t)&rx->ahead[0]->dreq) > 0;
 }
 
 static void net_rx_give_back(struct net_rx *rx, struct net_req *req)
 {
 	req->dreq.used_len = 0;
 	rx->q->push(rx->q, &req->dreq);
+}
+
+/* The chains popped ahead go back empty. */
+static void net_rx_give_back_ahead(struct net_rx *rx, unsigned int from)
+{
+	unsigned int i;
+
+	for (i = from; i < rx->nahead; i++)
+		net_rx_give_back(rx, rx->ahead[i]);
+	rx->nahead = 0;
+	rx->ahead_len = 0;
+	rx->ahead_iov = 0;
 }
 
 /* The next chain to receive into: one a daemon that died had taken, then the ring's. */
@@ -205,25 +224,55 @@ static int net_rx_pop(struct net_rx *rx, struct dev_req **dreq)
 	return rx->q->pop(rx->q, dreq);
 }
 
-/* Find a chain to read the next frame into, and read, unless one is under way. */
-static void net_rx_arm(struct net_dev *dev, struct be_ctx *ctx)
+static void net_rx_add_ahead(struct net_rx *rx, struct net_req *req)
+{
+	req->rx = true;
+	rx->ahead[rx->nahead++] = req;
+	rx->ahead_len += req->dreq.chain.in_len;
+	rx->ahead_iov += req->dreq.chain.in_num;
+}
+
+/*
+ * Enough chains for the longest frame, or as many as the driver has made
+ * available; one without mergeable buffers. Room for the next chain's
+ * iovecs, at their most, is kept in rx->iov.
+ */
+static void net_rx_gather(struct net_dev *dev)
 {
 	struct net_rx *rx = &dev->rx;
 	struct dev_req *dreq;
+	struct vq_chain *c;
 
-	while (!rx->head) {
-		if (rx->stopping || net_rx_pop(rx, &dreq) <= 0)
+	while (rx->nahead < (rx->mrg ? NET_RX_MAX_BUFS : 1) &&
+	       rx->ahead_len < NET_HDR_LEN + NET_MAX_FRAME &&
+	       rx->ahead_iov + NET_MAX_IOV < NET_RX_IOV) {
+		if (net_rx_pop(rx, &dreq) <= 0)
 			return;
-		/* Device-writable only, with room for the header (5.1.6.3.1). */
-		if (dreq->chain.bad || dreq->chain.out_num || dreq->chain.in_len < NET_HDR_LEN) {
+		c = &dreq->chain;
+		/*
+		 * Device-writable only, with room for the header: the frame
+		 * starts in any of them that the one before leaves unused, and
+		 * its header goes whole into one buffer, as a driver must make
+		 * them (5.1.6.3.1).
+		 */
+		if (c->bad || c->out_num || c->in_len < NET_HDR_LEN) {
 			net_count(&dev->stats.rx_bad_buffers, 1);
 			net_rx_give_back(rx, (struct net_req *)dreq);
 			continue;
 		}
-		rx->head = (struct net_req *)dreq;
-		rx->head->rx = true;
+		net_rx_add_ahead(rx, (struct net_req *)dreq);
 	}
-	if (!rx->reading && !rx->len)
+}
+
+/* Find chains to read the next frame into, and read, unless one is under way. */
+static void net_rx_arm(struct net_dev *dev, struct be_ctx *ctx)
+{
+	struct net_rx *rx = &dev->rx;
+
+	if (rx->stopping || rx->reading || rx->len)
+		return;
+	net_rx_gather(dev);
+	if (rx->nahead)
 		net_rx_read(dev, ctx);
 }
 
@@ -239,10 +288,8 @@ static void net_rx_drop(struct net_dev *dev, bool keep_head)
 
 	for (i = keep_head; i < rx->nbufs; i++)
 		net_rx_give_back(rx, rx->bufs[i]);
-	if (!keep_head && !rx->nbufs && rx->head)
-		net_rx_give_back(rx, rx->head);
-	if (!keep_head)
-		rx->head = NULL;
+	if (keep_head)
+		net_rx_add_ahead(rx, rx->bufs[0]);
 	rx->nbufs = 0;
 	rx->len = 0;
 	net_count(&dev->stats.rx_dropped, 1);
@@ -276,24 +323,47 @@ static void net_rx_fill(struct net_dev *dev, struct be_ctx *ctx)
 			continue;
 		}
 		dreq->used_len = iov_from_buf(c->iov, c->in_num, 0,
-					      rx->staging + (rx->placed - rx->in_head),
+					      rx->staging + (rx->placed - rx->in_ahead),
 					      rx->len - rx->placed);
 		rx->placed += dreq->used_len;
 		rx->bufs[rx->nbufs++] = (struct net_req *)dreq;
 	}
 	/* The driver takes num_buffers used elements in a row, the first one first. */
 	rx->hdr.num_buffers = htole16(rx->nbufs);
-	c = &rx->head->dreq.chain;
+	c = &rx->bufs[0]->dreq.chain;
 	iov_from_buf(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN);
 	for (i = 0; i < rx->nbufs; i++)
 		rx->q->push(rx->q, &rx->bufs[i]->dreq);
 	net_count(&dev->stats.rx_frames, 1);
 	net_count(&dev->stats.rx_bytes, rx->len - NET_HDR_LEN);
-	rx->head = NULL;
 	rx->nbufs = 0;
 	rx->len = 0;
 next:
 	net_rx_arm(dev, ctx);
+}
+
+/*
+ * The frame of @len bytes fills the chains read into from the first; those
+ * after it stay ahead, for the next receive.
+ */
+static void net_rx_place(struct net_rx *rx, uint32_t len)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < rx->nahead && rx->placed < len; i++) {
+		struct net_req *req = rx->ahead[i];
+		const struct vq_chain *c = &req->dreq.chain;
+
+		n = len - rx->placed < c->in_len ? len - rx->placed : c->in_len;
+		req->dreq.used_len = n;
+		rx->placed += n;
+		rx->ahead_len -= c->in_len;
+		rx->ahead_iov -= c->in_num;
+		rx->bufs[rx->nbufs++] = req;
+	}
+	rx->nahead -= i;
+	memmove(rx->ahead, rx->ahead + i, rx->nahead * sizeof(*rx->ahead));
+	rx->in_ahead = rx->placed;
 }
 
 static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
@@ -310,23 +380,23 @@ static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 			log_err("net: reading a frame: %s; reading again at the next kick",
 				strerror(-res));
 		}
-		rx->head = NULL;
+		/* @req, the first, the worker finishes. */
+		net_rx_give_back_ahead(rx, 1);
 		req->dreq.used_len = 0;
 		return 0;
 	}
 	if (len < NET_HDR_LEN + NET_ETH_HLEN || (len > c->in_len && !rx->mrg) ||
-	    len >= c->in_len + NET_STAGING)
+	    len >= rx->ahead_len + NET_STAGING)
 		goto drop;
 	iov_to_buf(c->iov, c->in_num, 0, &rx->hdr, NET_HDR_LEN);
 	if (net_over_mtu(dev, &rx->hdr.hdr, len - NET_HDR_LEN) ||
 	    net_hdr_from_fd(&rx->hdr, dev->negotiated))
 		goto drop;
+	if (len > rx->ahead_len)
+		net_count(&dev->stats.rx_staged, 1);
 	rx->len = len;
-	rx->in_head = len < c->in_len ? len : c->in_len;
-	rx->placed = rx->in_head;
-	req->dreq.used_len = rx->in_head;
-	rx->bufs[0] = req;
-	rx->nbufs = 1;
+	rx->placed = 0;
+	net_rx_place(rx, len);
 	net_rx_fill(dev, ctx);
 	return 1;
 drop:
@@ -368,7 +438,9 @@ static void net_queue_start(void *opaque, struct dev_queue *q, struct be_ctx *ct
 	rx->mrg = net_has(q->features, VIRTIO_NET_F_MRG_RXBUF);
 	rx->stopping = false;
 	rx->reading = false;
-	rx->head = NULL;
+	rx->nahead = 0;
+	rx->ahead_len = 0;
+	rx->ahead_iov = 0;
 	rx->len = 0;
 	rx->nbufs = 0;
 	rx->nagain = 0;
@@ -400,16 +472,15 @@ static void net_queue_stop(void *opaque, struct dev_queue *q, struct be_ctx *ctx
 	while (rx->nagain)
 		net_rx_give_back(rx, rx->again[--rx->nagain]);
 	if (rx->reading) {
-		/* The receive comes back cancelled, and its chain with it. */
+		/* The receive comes back cancelled, and its chains with it. */
 		if (dev->be->ops->cancel)
-			dev->be->ops->cancel(dev->be, ctx, (uintptr_t)&rx->head->dreq);
-	} else if (rx->len) {
-		net_rx_drop(dev, false);
-	} else if (rx->head) {
-		/* Popped, but no read went out for it (no SQE). */
-		net_rx_give_back(rx, rx->head);
-		rx->head = NULL;
+			dev->be->ops->cancel(dev->be, ctx, (uintptr_t)&rx->ahead[0]->dreq);
+		return;
 	}
+	if (rx->len)
+		net_rx_drop(dev, false);
+	/* Popped, but not read into: after a frame, or no read went out (no SQE). */
+	net_rx_give_back_ahead(rx, 0);
 }
 
 static int net_resumed(void *opaque, struct dev_queue *q, struct dev_req *dreq,

@@ -8,9 +8,13 @@
  * TX (queue 1) is request-shaped: the worker pops a chain, the model hands
  * it to the backend as one frame, the chain goes back when it is sent. RX
  * (queue 0) is not: the model pops chains itself, only while a receive is
- * wanted. One receive is in flight at a time, into the first chain's
- * buffers followed by a staging buffer; a frame longer than the first chain
- * spreads from the staging buffer over more chains (VIRTIO_NET_F_MRG_RXBUF).
+ * wanted. One receive is in flight at a time. With VIRTIO_NET_F_MRG_RXBUF
+ * it reads into as many chains as the largest frame needs (those the driver
+ * has made available, up to NET_RX_MAX_BUFS), followed by a staging buffer:
+ * a frame lands in the driver's buffers directly, and the chains it leaves
+ * unused wait for the next one. Only what overflows them is copied from the
+ * staging buffer into chains popped later. Without it, a receive goes into
+ * one chain, and staging catches what does not fit, to drop it.
  * With no buffer from the driver, nothing is received until the next kick.
  *
  * Taking over from a daemon that died (--reconnect), TX chains it had taken
@@ -36,6 +40,8 @@
 #define NET_MAX_FRAME (65535 + 14 + 4)
 /* Chains one received frame may spread over. */
 #define NET_RX_MAX_BUFS 64
+/* iovecs of one receive: the chains read into, then the staging buffer (UIO_MAXIOV). */
+#define NET_RX_IOV 1024
 
 struct net_opts {
 	uint8_t mac[6];
@@ -51,6 +57,7 @@ struct net_stats {
 	uint64_t rx_dropped;	/* frames that fit no buffer the driver gave, or over the MTU */
 	uint64_t rx_bad_buffers; /* RX chains unusable (device-readable, too short) */
 	uint64_t rx_errors;	/* failed reads */
+	uint64_t rx_staged;	/* frames longer than the chains read into: partly copied */
 };
 
 struct net_req;
@@ -60,10 +67,15 @@ struct net_rx {
 	struct dev_queue *q;	/* while it runs */
 	bool mrg;		/* VIRTIO_NET_F_MRG_RXBUF negotiated */
 	bool stopping;
-	bool reading;		/* a receive is in flight into head */
-	struct net_req *head;	/* the chain the next frame starts in */
+	bool reading;		/* a receive is in flight into ahead[] */
+	/* Chains popped for the next receive, in order: the frame starts in the first. */
+	struct net_req *ahead[NET_RX_MAX_BUFS];
+	unsigned int nahead;
+	uint64_t ahead_len;	/* their device-writable bytes: a chain's may pass 4 GiB */
+	unsigned int ahead_iov;	/* and iovecs */
+	struct iovec iov[NET_RX_IOV];	/* the receive's */
 	uint32_t len;		/* frame being placed, with its header; 0: none */
-	uint32_t in_head;	/* of which the bytes that went into head */
+	uint32_t in_ahead;	/* of which the bytes the receive put in chains */
 	uint32_t placed;
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	struct net_req *bufs[NET_RX_MAX_BUFS];
