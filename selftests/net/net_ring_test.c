@@ -296,6 +296,38 @@ TEST_F(net, rx_buffers_left_over_take_the_next_frame)
 	EXPECT_EQ(0, self->t.q[NET_RX_QUEUE].inflight);
 }
 
+/* After small frames, a read goes into a buffer or two, not into 64 KiB of them. */
+TEST_F(net, rx_pops_ahead_for_the_frames_that_come)
+{
+	uint8_t *buf;
+	int i;
+
+	ASSERT_LE(0, t_rx_buffers(&self->t, 62, BUF));
+	t_kick(&self->t, NET_RX_QUEUE);
+	EXPECT_LT(40, self->t.dev.rx.nahead);
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, host_send(self, 100, 0, i));
+		ASSERT_EQ(0, rx_wait(self, 1));
+		ASSERT_EQ(NET_HDR_LEN + 100, t_rx_used(&self->t, &buf));
+	}
+	EXPECT_GE(2, self->t.dev.rx.nahead);
+	EXPECT_EQ(0, self->t.dev.stats.rx_staged);
+	/* Longer than wanted, but it fit the buffers taken: wanted next, and no more. */
+	ASSERT_LT(self->t.dev.rx.want, NET_HDR_LEN + 2000);
+	ASSERT_EQ(0, host_send(self, 2000, 0, 17));
+	ASSERT_EQ(0, rx_wait(self, 2));
+	ASSERT_EQ(BUF, t_rx_used(&self->t, &buf));
+	ASSERT_EQ(NET_HDR_LEN + 2000 - BUF, t_rx_used(&self->t, &buf));
+	EXPECT_EQ(NET_HDR_LEN + 2000, self->t.dev.rx.want);
+	EXPECT_EQ(2, self->t.dev.rx.nahead);
+	EXPECT_EQ(0, self->t.dev.stats.rx_staged);
+	/* A long frame then comes partly through the staging buffer, and the next read is long. */
+	ASSERT_EQ(0, host_send(self, 5000, 0, 16));
+	ASSERT_EQ(0, rx_wait(self, 4));
+	EXPECT_EQ(1, self->t.dev.stats.rx_staged);
+	EXPECT_EQ(6, self->t.dev.rx.nahead);
+}
+
 /*
  * A buffer too short for a header is not read into: a frame may start in
  * any buffer the one before left over, and its header goes whole into it.

@@ -244,7 +244,7 @@ static void net_rx_gather(struct net_dev *dev)
 	struct vq_chain *c;
 
 	while (rx->nahead < (rx->mrg ? NET_RX_MAX_BUFS : 1) &&
-	       rx->ahead_len < NET_HDR_LEN + NET_MAX_FRAME &&
+	       rx->ahead_len < rx->want &&
 	       rx->ahead_iov + NET_MAX_IOV < NET_RX_IOV) {
 		if (net_rx_pop(rx, &dreq) <= 0)
 			return;
@@ -366,6 +366,26 @@ static void net_rx_place(struct net_rx *rx, uint32_t len)
 	rx->in_ahead = rx->placed;
 }
 
+/*
+ * Each chain read into costs an iovec to the kernel and to us: pop ahead
+ * for the frames that come, not for 64 KiB when they are small. A frame
+ * longer than wanted that fit all the same (a chain brought more than was
+ * asked for) is wanted next.
+ */
+static void net_rx_want(struct net_dev *dev, uint32_t len)
+{
+	struct net_rx *rx = &dev->rx;
+	uint32_t floor = NET_HDR_LEN + dev->mtu + NET_ETH_HLEN + NET_VLAN_HLEN;
+	uint32_t seen = len > floor ? len : floor;
+
+	if (len > rx->ahead_len)
+		rx->want = NET_HDR_LEN + NET_MAX_FRAME;
+	else if (rx->want > seen)
+		rx->want -= (rx->want - seen) / 8;
+	else
+		rx->want = seen;
+}
+
 static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 			   struct be_ctx *ctx)
 {
@@ -392,6 +412,7 @@ static int net_rx_complete(struct net_dev *dev, struct net_req *req, int res,
 	if (net_over_mtu(dev, &rx->hdr.hdr, len - NET_HDR_LEN) ||
 	    net_hdr_from_fd(&rx->hdr, dev->negotiated))
 		goto drop;
+	net_rx_want(dev, len);
 	if (len > rx->ahead_len)
 		net_count(&dev->stats.rx_staged, 1);
 	rx->len = len;
@@ -441,6 +462,7 @@ static void net_queue_start(void *opaque, struct dev_queue *q, struct be_ctx *ct
 	rx->nahead = 0;
 	rx->ahead_len = 0;
 	rx->ahead_iov = 0;
+	rx->want = NET_HDR_LEN + NET_MAX_FRAME;
 	rx->len = 0;
 	rx->nbufs = 0;
 	rx->nagain = 0;

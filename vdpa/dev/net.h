@@ -72,6 +72,11 @@ struct net_rx {
 	struct net_req *ahead[NET_RX_MAX_BUFS];
 	unsigned int nahead;
 	uint64_t ahead_len;	/* their device-writable bytes: a chain's may pass 4 GiB */
+	/*
+	 * Bytes to pop ahead for: the longest frame on a miss, decaying
+	 * towards the frames seen, down to one frame of the MTU.
+	 */
+	uint32_t want;
 	unsigned int ahead_iov;	/* and iovecs */
 	struct iovec iov[NET_RX_IOV];	/* the receive's */
 	uint32_t len;		/* frame being placed, with its header; 0: none */
