@@ -680,6 +680,43 @@ TEST(stuck_worker_ends_the_process)
 }
 
 /* Freed while a queue runs with requests made available: nothing leaks, nothing hangs. */
+struct asker {
+	struct worker *w;
+	unsigned int wrong;
+};
+
+/* The queues' state over and over: each answer must be in this caller's buffer. */
+static void *ask(void *arg)
+{
+	struct worker_queue_info info[NR_QUEUES];
+	struct asker *a = arg;
+	unsigned int i;
+
+	for (i = 0; i < 2000; i++) {
+		memset(info, 0xff, sizeof(info));
+		worker_queues_info(a->w, info);
+		if (info[0].run != WORKER_QUEUE_RUNNING || info[0].size != NUM ||
+		    info[1].run != WORKER_QUEUE_OFF)
+			a->wrong++;
+	}
+	return NULL;
+}
+
+/* Callers on two threads at once: neither's argument is overwritten by the other's. */
+TEST_F(worker, concurrent_callers_get_their_own_answers)
+{
+	struct asker a[2] = { { .w = self->w }, { .w = self->w } };
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, ask, &a[i]));
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, a[i].wrong) TH_LOG("caller %d", i);
+	}
+}
+
 TEST_F(worker, free_while_running)
 {
 	unsigned int i;

@@ -781,8 +781,12 @@ static const char *const cmd_names[] = {
  * Have the worker carry out @cmd and wait for it (STOP waits for the
  * drain), for CALL_TIMEOUT_MS at most: a worker that does not answer by
  * then is stuck, and so would be the caller, the VDUSE control thread.
+ * The caller holds call_lock, and took it before it wrote the command's
+ * argument (filter_next, info_out, next_transport): callers on other
+ * threads (the control socket's, the VDUSE control thread) would
+ * otherwise overwrite each other's.
  */
-static void worker_call(struct worker *w, enum worker_cmd cmd)
+static void call_locked(struct worker *w, enum worker_cmd cmd)
 {
 	unsigned int ms = fault_value("call-timeout", CALL_TIMEOUT_MS);
 	struct timespec deadline;
@@ -793,7 +797,6 @@ static void worker_call(struct worker *w, enum worker_cmd cmd)
 	ns = deadline.tv_nsec + ms % 1000 * 1000000L;
 	deadline.tv_sec += ms / 1000 + ns / 1000000000L;
 	deadline.tv_nsec = ns % 1000000000L;
-	pthread_mutex_lock(&w->call_lock);
 	pthread_mutex_lock(&w->lock);
 	w->cmd = cmd;
 	ret = efd_signal(w->cmd_fd);
@@ -804,6 +807,12 @@ static void worker_call(struct worker *w, enum worker_cmd cmd)
 	if (w->cmd != WORKER_IDLE)
 		log_fatal("%s: no answer to '%s' in %u ms", w->name, cmd_names[cmd], ms);
 	pthread_mutex_unlock(&w->lock);
+}
+
+static void worker_call(struct worker *w, enum worker_cmd cmd)
+{
+	pthread_mutex_lock(&w->call_lock);
+	call_locked(w, cmd);
 	pthread_mutex_unlock(&w->call_lock);
 }
 
@@ -819,21 +828,27 @@ void worker_stop(struct worker *w)
 
 void worker_set_filter(struct worker *w, struct nf_prog *p)
 {
+	pthread_mutex_lock(&w->call_lock);
 	w->filter_next = p;
-	worker_call(w, WORKER_FILTER);
+	call_locked(w, WORKER_FILTER);
+	pthread_mutex_unlock(&w->call_lock);
 }
 
 void worker_queues_info(struct worker *w, struct worker_queue_info *info)
 {
+	pthread_mutex_lock(&w->call_lock);
 	w->info_out = info;
-	worker_call(w, WORKER_INFO);
+	call_locked(w, WORKER_INFO);
+	pthread_mutex_unlock(&w->call_lock);
 }
 
 void worker_set_transport(struct worker *w, const struct worker_ops *ops, void *ctx,
 			  struct iova_xlate xlate)
 {
+	pthread_mutex_lock(&w->call_lock);
 	w->next_transport = (struct worker_transport){ .ops = ops, .ctx = ctx, .xlate = xlate };
-	worker_call(w, WORKER_TRANSPORT);
+	call_locked(w, WORKER_TRANSPORT);
+	pthread_mutex_unlock(&w->call_lock);
 }
 
 int worker_set_umem(struct worker *w, void *addr, size_t len)

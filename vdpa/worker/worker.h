@@ -125,8 +125,7 @@ void worker_stop(struct worker *w);
 int worker_set_umem(struct worker *w, void *addr, size_t len);
 /*
  * Once running: have every queue follow @p (NULL: the built-in passthrough).
- * The caller keeps @p alive until the next worker_set_filter() returns, and
- * callers take turns (the daemon's filter lock).
+ * The caller keeps @p alive until the next worker_set_filter() returns.
  */
 void worker_set_filter(struct worker *w, struct nf_prog *p);
 /* Once running: what ps, a debugger and the watchdog call its thread ("uvdpa-w1"). */

@@ -86,6 +86,7 @@ struct worker {
 	const struct dev_model *model;
 	void *dev;
 	struct worker_transport tp;
+	/* The arguments of commands, written under call_lock. */
 	struct worker_transport next_transport;	/* for WORKER_TRANSPORT */
 	struct wq *queues;
 	unsigned int first;	/* the device's index of queues[0] */
