@@ -43,19 +43,11 @@ const volatile struct {
 #define DEPTH_EWMA 0	/* queue depth, times 16 */
 #define LEVEL 1		/* current profile: 1 << LEVEL frames */
 
-SEC("syscall")
-int uvdpa_filter(struct uvdpa_nf_run *run)
+/* One sample: the depth estimate, and a step along the ladder towards it. */
+static __always_inline void step(struct uvdpa_nf_vq *q, __u64 min_rate)
 {
-	struct uvdpa_nf_vq *q = uvdpa_nf_vq(run);
-	const typeof(uvdpa_defaults) *p = uvdpa_nf_params();
 	__u64 depth, ewma, level, target = 0, frames, mean_batch;
 
-	if (!q || !p)
-		return 0;
-	if (run->reason == UVDPA_NF_RUN_ATTACH) {
-		q->state[DEPTH_EWMA] = 0;
-		q->state[LEVEL] = 0;
-	}
 	/* The depth the driver keeps: what is in flight plus what just completed. */
 	depth = (__u64)q->ctx.inflight + q->ctx.batch;
 	ewma = q->state[DEPTH_EWMA];
@@ -65,7 +57,7 @@ int uvdpa_filter(struct uvdpa_nf_run *run)
 	mean_batch = q->ctx.batches ? q->ctx.completions / q->ctx.batches : q->ctx.batch;
 	frames = ewma >> 4;
 	/* Fast enough (min_rate per ms), and more to merge than one batch holds. */
-	if ((__u64)q->ctx.completions * 1000000 >= p->min_rate * q->ctx.window_ns &&
+	if ((__u64)q->ctx.completions * 1000000 >= min_rate * q->ctx.window_ns &&
 	    frames > mean_batch) {
 		/* The highest level whose frames do not exceed that; no loop: no CAP_PERFMON. */
 		if (frames >= 32)
@@ -87,8 +79,30 @@ int uvdpa_filter(struct uvdpa_nf_run *run)
 	else if (target < level)
 		level--;
 	q->state[LEVEL] = level;
+}
 
-	frames = 1ULL << level;
+SEC("syscall")
+int uvdpa_filter(struct uvdpa_nf_run *run)
+{
+	struct uvdpa_nf_vq *q = uvdpa_nf_vq(run);
+	const typeof(uvdpa_defaults) *p = uvdpa_nf_params();
+	__u64 level, frames;
+
+	if (!q || !p)
+		return 0;
+	if (run->reason == UVDPA_NF_RUN_ATTACH) {
+		q->state[DEPTH_EWMA] = 0;
+		q->state[LEVEL] = 0;
+	}
+	/*
+	 * New parameters (uvdpactl filter set) keep the profile reached: only
+	 * its cap and deadline change, at once, and the estimate moves on the
+	 * next sample, over a window of its own.
+	 */
+	if (run->reason != UVDPA_NF_RUN_PARAMS)
+		step(q, p->min_rate);
+	level = q->state[LEVEL];
+	frames = 1ULL << (level < LEVELS ? level : LEVELS - 1);
 	if (frames > p->max_frames)
 		frames = p->max_frames;
 	/* Sampled often enough to follow a change of load, seldom at QD1. */

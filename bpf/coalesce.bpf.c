@@ -35,7 +35,10 @@ int uvdpa_filter(struct uvdpa_nf_run *run)
 
 	if (!q || !p)
 		return 0;
-	/* The thresholds change only with the parameters: seldom runs will do. */
+	/*
+	 * The thresholds change only with the parameters, and a change of them
+	 * runs it at once (UVDPA_NF_RUN_PARAMS): seldom runs will do.
+	 */
 	uvdpa_nf_decide(q, p->max_frames, p->max_usecs, p->idle_fire ? UVDPA_NF_IDLE_FIRE : 0,
 			0, 4096, 100000);
 	return 0;

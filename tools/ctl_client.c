@@ -13,8 +13,8 @@ const char ctl_client_usage[] =
 	"usage: uvdpactl list [-j]\n"
 	"       uvdpactl show DEVICE [-j]\n"
 	"       uvdpactl filter show DEVICE [-j]\n"
-	"       uvdpactl filter set DEVICE NAME [key=value]...\n"
-	"       uvdpactl filter set DEVICE --object FILE.bpf.o [key=value]...\n"
+	"       uvdpactl filter set DEVICE [--reload] NAME [key=value]...\n"
+	"       uvdpactl filter set DEVICE [--reload] --object FILE.bpf.o [key=value]...\n"
 	"       uvdpactl stats DEVICE [-j]\n"
 	"       uvdpactl upgrade DEVICE [-j]\n"
 	"\n"
@@ -27,7 +27,9 @@ const char ctl_client_usage[] =
 	"  filter show   the notification filter the device's queues follow, and its parameters\n"
 	"  filter set    load a filter (passthrough, coalesce, adaptive, poll, or a BPF object\n"
 	"                built against uvdpa_filter.h) and swap it in while I/O runs; builtin:\n"
-	"                back to the daemon's own passthrough, no BPF\n"
+	"                back to the daemon's own passthrough, no BPF. The filter running\n"
+	"                already: its parameters change in place, its state kept; --reload\n"
+	"                loads it afresh (its defaults, a rebuilt object file)\n"
 	"  stats         per queue: kicks, completions, interrupts sent and held back, filter runs\n"
 	"  upgrade       the daemon finishes the requests in flight, saves its state and exits;\n"
 	"                start the new uvdpad with --reconnect (docs/reliability.md)\n"
@@ -54,6 +56,12 @@ static int parse_set(int argc, char **argv, struct ctl_request *r, char *err, si
 	char path[UVDPA_CTL_LINE_MAX], cwd[UVDPA_CTL_LINE_MAX / 2];
 	int i = 0, ret;
 
+	if (argc >= 1 && !strcmp(argv[0], "--reload")) {
+		if (add(r, "--reload", err, errlen))
+			return -EINVAL;
+		argc--;
+		argv++;
+	}
 	if (argc < 1)
 		return REFUSE("filter set %s: which filter?", r->device);
 	if (!strcmp(argv[0], "--object")) {

@@ -17,8 +17,13 @@
  *	filter show			name=NAME, then PARAM=VALUE per line
  *	filter set NAME [K=V]...	a shipped filter, or "builtin" for the
  *					daemon's own passthrough in C; replies
- *					like filter show
+ *					like filter show. The filter running
+ *					already: K=V change in place (all or
+ *					none), the program and its state kept
  *	filter set --object PATH [K=V]...	an object file (absolute PATH)
+ *	filter set --reload ...		either, loaded afresh even if running
+ *					(a daemon before --reload says there
+ *					is no filter '--reload')
  *	stats				per queue: vq=N, then the counters of
  *					struct uvdpa_nf_stats by their names,
  *					irqs_per_completion, mean_batch and

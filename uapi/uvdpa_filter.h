@@ -15,6 +15,10 @@
  * skeleton can hold it) names the key=value parameters and their defaults;
  * the daemon copies the defaults, with what the user set, into
  * shared.params, where the program reads them through uvdpa_nf_params().
+ * They may change while the program runs: each one is one __u64 store, so
+ * a run meanwhile sees each either as it was or as it is (some old, some
+ * new), and a UVDPA_NF_RUN_PARAMS run on every queue follows, which sees
+ * them all new.
  *
  * Versions: fields are only ever added in the reserved space, so the sizes
  * below never change; run.abi_version tells the program which fields the
@@ -25,7 +29,12 @@
 
 #include <linux/types.h>
 
-#define UVDPA_NF_ABI_VERSION	1
+/*
+ * 1: the first. 2: the daemon runs the program with UVDPA_NF_RUN_PARAMS
+ * when the parameters change in place (uvdpactl filter set of the filter
+ * already running); nothing else differs, and no size.
+ */
+#define UVDPA_NF_ABI_VERSION	2
 #define UVDPA_NF_MAX_VQ		64
 #define UVDPA_NF_MAX_PARAMS	16
 #define UVDPA_NF_MAP		"uvdpa_nf"
@@ -42,6 +51,12 @@
 enum uvdpa_nf_reason {
 	UVDPA_NF_RUN_SAMPLE = 1,	/* sample_frames completions or sample_us elapsed */
 	UVDPA_NF_RUN_ATTACH = 2,	/* first run on this queue: the program just took over */
+	/*
+	 * Version 2: shared.params changed while the program ran (its state[]
+	 * is kept): decide again under the new values. A program of version 1
+	 * takes it for an early sample.
+	 */
+	UVDPA_NF_RUN_PARAMS = 3,
 };
 
 /* The program's context: ctx_in of BPF_PROG_RUN. */

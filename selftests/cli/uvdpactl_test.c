@@ -61,6 +61,10 @@ TEST(requests)
 		 "blk0", "coalesce", "max_frames=8", "max_usecs=20");
 	ACCEPTED("uvdpa-ctl 1 filter set --object /srv/f.bpf.o k=1", "filter", "set", "blk0",
 		 "--object", "/srv/f.bpf.o", "k=1");
+	ACCEPTED("uvdpa-ctl 1 filter set --reload adaptive max_frames=8", "filter", "set", "blk0",
+		 "--reload", "adaptive", "max_frames=8");
+	ACCEPTED("uvdpa-ctl 1 filter set --reload --object /srv/f.bpf.o", "filter", "set",
+		 "blk0", "--reload", "--object", "/srv/f.bpf.o");
 	ACCEPTED("uvdpa-ctl 1 stats", "stats", "blk0");
 	ACCEPTED("uvdpa-ctl 1 upgrade", "upgrade", "blk0");
 
@@ -116,6 +120,8 @@ TEST(refused)
 	REFUSED("filter show takes one device", "filter", "show", "a", "b");
 	REFUSED("filter set: which device?", "filter", "set");
 	REFUSED("filter set blk0: which filter?", "filter", "set", "blk0");
+	REFUSED("filter set blk0: which filter?", "filter", "set", "blk0", "--reload");
+	REFUSED("unknown option '--reload'", "filter", "set", "blk0", "--reload", "--reload");
 	REFUSED("--object needs a BPF object file", "filter", "set", "blk0", "--object");
 	REFUSED("unknown option '--bogus'", "filter", "set", "blk0", "--bogus");
 	REFUSED("'max_frames': filter parameters are key=value", "filter", "set", "blk0",

@@ -215,6 +215,72 @@ TEST(adaptive_holds_nothing_when_batches_are_large)
 	nf_prog_free(p);
 }
 
+/*
+ * New parameters in place (uvdpactl filter set of the filter running): the
+ * profile adaptive reached and its depth estimate stay, and the new cap
+ * applies at the run that tells it so, not at a later sample.
+ */
+TEST(adaptive_keeps_its_profile_on_new_parameters)
+{
+	struct uvdpa_nf_ctx deep = {
+		.now_ns = T0, .window_ns = 2000 * US, .completions = 256, .batches = 64,
+		.batch = 4, .inflight = 28,
+	};
+	/* A change may come in a lull: as a sample, that would step the profile down. */
+	struct uvdpa_nf_ctx lull = { .now_ns = T0, .window_ns = 10 * US };
+	char *lower[] = { "max_frames=8", "max_usecs=20" };
+	char *back[] = { "max_frames=32" };
+	uint64_t vals[UVDPA_NF_MAX_PARAMS], state[8];
+	struct uvdpa_nf_decision d;
+	struct nf_prog *p;
+	unsigned int i;
+
+	LOAD(p, "adaptive", NULL);
+	run(p, 1, UVDPA_NF_RUN_ATTACH, &deep);
+	for (i = 0; i < 20; i++)
+		d = run(p, 1, UVDPA_NF_RUN_SAMPLE, &deep);
+	ASSERT_EQ(32, d.defer_frames);
+	memcpy(state, p->shm->vq[1].state, sizeof(state));
+	ASSERT_EQ(0, nf_prog_parse_params(p, lower, 2, vals, err, sizeof(err))) TH_LOG("%s", err);
+	nf_prog_write_params(p, vals);
+	d = run(p, 1, UVDPA_NF_RUN_PARAMS, &lull);
+	EXPECT_EQ(8, d.defer_frames);
+	EXPECT_EQ(20, d.defer_us);
+	EXPECT_EQ(0, memcmp(state, p->shm->vq[1].state, sizeof(state)));
+	/* Back up at once: the profile was kept, not climbed again from the first. */
+	ASSERT_EQ(0, nf_prog_set_params(p, back, 1, err, sizeof(err))) TH_LOG("%s", err);
+	d = run(p, 1, UVDPA_NF_RUN_PARAMS, &lull);
+	EXPECT_EQ(32, d.defer_frames);
+	EXPECT_EQ(20, d.defer_us);
+	EXPECT_EQ(0, memcmp(state, p->shm->vq[1].state, sizeof(state)));
+	nf_prog_free(p);
+}
+
+/* Words checked before any is applied: one bad word, and every parameter stays. */
+TEST(a_bad_word_changes_no_parameter)
+{
+	char *good[] = { "max_frames=8", "max_usecs=30" };
+	char *unknown[] = { "max_frames=4", "max_frame=2" };
+	char *bad[] = { "max_usecs=5", "idle_fire=yes" };
+	char *noeq[] = { "idle_fire=0", "max_usecs" };
+	uint64_t vals[UVDPA_NF_MAX_PARAMS], want[3] = { 8, 30, 1 };
+	struct nf_prog *p;
+
+	LOAD(p, "coalesce", NULL);
+	ASSERT_EQ(0, nf_prog_set_params(p, good, 2, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_EQ(-ENOENT, nf_prog_set_params(p, unknown, 2, err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, nf_prog_set_params(p, bad, 2, err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, nf_prog_set_params(p, noeq, 2, err, sizeof(err)));
+	EXPECT_EQ(0, memcmp(want, p->shm->params, sizeof(want)));
+	/* Parsing alone writes nothing, and starts from the values in force. */
+	ASSERT_EQ(0, nf_prog_parse_params(p, bad, 1, vals, err, sizeof(err)));
+	EXPECT_EQ(0, memcmp(want, p->shm->params, sizeof(want)));
+	EXPECT_EQ(8, vals[0]);
+	EXPECT_EQ(5, vals[1]);
+	EXPECT_EQ(1, vals[2]);
+	nf_prog_free(p);
+}
+
 TEST(adaptive_respects_max_frames)
 {
 	struct uvdpa_nf_ctx deep = {

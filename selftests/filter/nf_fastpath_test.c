@@ -210,6 +210,41 @@ TEST(program_runs_per_sample_not_per_completion)
 	fake_free(&f.prog);
 }
 
+/*
+ * New parameters: the program runs at once, told why, keeping its state,
+ * and its decision applies to what is pending; the deadline stays.
+ */
+TEST(new_parameters_run_the_program_at_once)
+{
+	struct fake f;
+	struct nf_vq v;
+
+	fake_init(&f, &(struct uvdpa_nf_decision){ .defer_frames = 16, .defer_us = 100,
+						    .sample_frames = 4096, .sample_us = 100000 });
+	nf_vq_init(&v, 2, &f.prog, 0, T0);
+	f.prog.shm->vq[2].state[3] = 42;
+	EXPECT_EQ(NF_DEFER, batch(&v, 5, 20, T0));
+	f.answer.defer_frames = 8;
+	EXPECT_EQ(NF_DEFER, nf_vq_params(&v, 20, T0 + US));
+	EXPECT_EQ(2, f.runs);
+	EXPECT_EQ(UVDPA_NF_RUN_PARAMS, f.last.reason);
+	EXPECT_EQ(2, f.last.vq);
+	EXPECT_EQ(5, f.seen.pending);
+	EXPECT_EQ(42, f.prog.shm->vq[2].state[3]);
+	EXPECT_EQ(8, v.dec.defer_frames);
+	EXPECT_EQ(T0 + 100 * US, v.deadline);
+	/* Fewer frames than are pending: the interrupt goes now. */
+	f.answer.defer_frames = 4;
+	EXPECT_EQ(NF_FIRE, nf_vq_params(&v, 20, T0 + 2 * US));
+	nf_fired(&v, true, false, T0 + 2 * US);
+	EXPECT_EQ(3, v.stats.filter_runs);
+	fake_free(&f.prog);
+	/* The built-in policy has no parameters and no program to run. */
+	nf_vq_init(&v, 0, NULL, 0, T0);
+	EXPECT_EQ(NF_NONE, nf_vq_params(&v, 0, T0));
+	EXPECT_EQ(0, v.stats.filter_runs);
+}
+
 /* No decision may hold an interrupt back or keep kicks off for long. */
 TEST(decisions_are_bounded)
 {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/idle_model.h"
 #include "../lib/list_row.h"
 #include "ctl_info.h"
 #include "daemon/ctl.h"
@@ -299,28 +300,6 @@ TEST_F(info, show_refusals)
 	EXPECT_EQ(-ENOENT, show(self, "none", false, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "no uvdpad serves 'none'")) TH_LOG("%s", err);
 }
-
-/* A model that never gets a request: the worker's queues stay as the driver left them. */
-static void no_req_init(void *dev, struct dev_req *req)
-{
-}
-
-static int no_start(void *dev, struct dev_req *req, struct be_ctx *ctx)
-{
-	return 0;
-}
-
-static int no_complete(void *dev, struct dev_req *req, int res, struct be_ctx *ctx)
-{
-	return 0;
-}
-
-static const struct dev_model idle_model = {
-	.req_size = sizeof(struct dev_req),
-	.req_init = no_req_init,
-	.start = no_start,
-	.complete = no_complete,
-};
 
 /* The daemon's own control socket and workers answer the client (no VDUSE device: no info_dev). */
 TEST_F(info, the_daemon_side_answers)

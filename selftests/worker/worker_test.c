@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
@@ -680,6 +681,57 @@ TEST(stuck_worker_ends_the_process)
 }
 
 /* Freed while a queue runs with requests made available: nothing leaks, nothing hangs. */
+/* A filter program in C: it answers every run with the decision the test set. */
+struct answer {
+	struct nf_prog prog;
+	/* Changed only while the worker runs no program: between its calls. */
+	struct uvdpa_nf_decision dec;
+};
+
+static int answer_run(struct nf_prog *p, const struct uvdpa_nf_run *run)
+{
+	p->shm->vq[run->vq].dec = ((struct answer *)p)->dec;
+	return 0;
+}
+
+/*
+ * New parameters take effect at once: an interrupt held for 16 frames goes
+ * out when the program, run again, says 1, not at its deadline (10 ms on).
+ */
+TEST_F(worker, new_parameters_apply_at_once)
+{
+	struct answer a = {
+		.prog = { .name = "answer", .run = answer_run },
+		.dec = { .defer_frames = 16, .defer_us = UVDPA_NF_MAX_DEFER_US,
+			 .sample_frames = 4096, .sample_us = 100000 },
+	};
+	struct uvdpa_nf_stats s = { 0 };
+	struct timespec t0, t;
+	int head;
+
+	a.prog.shm = calloc(1, sizeof(*a.prog.shm));
+	ASSERT_NE(NULL, a.prog.shm);
+	worker_set_filter(self->w, &a.prog);
+	head = submit(&self->d, &self->next_data, "held");
+	ASSERT_LE(0, head);
+	ASSERT_TRUE(drv_kick(&self->d));
+	kick(self->w, 0);
+	/* Until the worker held the interrupt back: a counter, bounded. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		worker_queue_stats(self->w, 0, &s);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!s.deferred && (t.tv_sec - t0.tv_sec) * 1000 < HANG_MS);
+	ASSERT_EQ(1, s.deferred);
+	a.dec.defer_frames = 1;
+	worker_params_changed(self->w);
+	/* Sent on the worker's thread before the call returned. */
+	EXPECT_EQ(1, self->f.irqs[0]);
+	reap(_metadata, &self->d, head, "held");
+	worker_set_filter(self->w, NULL);
+	free(a.prog.shm);
+}
+
 struct asker {
 	struct worker *w;
 	unsigned int wrong;

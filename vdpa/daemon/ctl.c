@@ -61,22 +61,70 @@ struct ctl_cmd {
 		   size_t errlen);
 };
 
-int ctl_set_filter(struct ctl_dev *dev, const char *name, const char *path,
-		   char *const *params, unsigned int nr_params, char *err, size_t errlen)
+/* Whether @p (NULL: the built-in) is the filter @s names. */
+static bool running(const struct nf_prog *p, const struct ctl_filter_set *s)
+{
+	if (!p || s->reload)
+		return false;
+	if (s->path)
+		return p->object && !strcmp(p->name, s->path);
+	return !p->object && !strcmp(p->name, s->name);
+}
+
+/*
+ * New values for the filter running, under the filter lock: they go into
+ * the shared memory the program reads them from, so there is no load to
+ * pay and the program keeps its state (adaptive's estimate per queue).
+ * Every word is checked before any is written.
+ */
+static int set_params(struct ctl_dev *dev, const struct ctl_filter_set *s, char *err,
+		      size_t errlen)
+{
+	uint64_t vals[UVDPA_NF_MAX_PARAMS];
+	unsigned int i;
+	int ret;
+
+	ret = nf_prog_parse_params(dev->filter, s->params, s->nr_params, vals, err, errlen);
+	if (ret || !s->nr_params)
+		return ret;
+	/*
+	 * A worker may run the program meanwhile and see some values old and
+	 * some new. That is the decision for another set of values the user
+	 * could have given (the daemon checks none against another), bounded
+	 * like any decision, and it holds only until that worker's run below,
+	 * which comes after the last store and so sees all of them new. Without
+	 * that run, a program that samples seldom (coalesce: 4096 completions
+	 * or 100 ms) would take them that much later.
+	 */
+	nf_prog_write_params(dev->filter, vals);
+	for (i = 0; i < dev->nr_workers; i++)
+		worker_params_changed(dev->workers[i]);
+	return 0;
+}
+
+int ctl_set_filter(struct ctl_dev *dev, const struct ctl_filter_set *s, char *err,
+		   size_t errlen)
 {
 	struct nf_prog *p = NULL, *old;
 	unsigned int i;
 	int ret;
 
-	if (name && !strcmp(name, NF_BUILTIN_NAME)) {
-		if (nr_params) {
+	pthread_mutex_lock(&dev->filter_lock);
+	if (running(dev->filter, s)) {
+		ret = set_params(dev, s, err, errlen);
+		pthread_mutex_unlock(&dev->filter_lock);
+		return ret;
+	}
+	pthread_mutex_unlock(&dev->filter_lock);
+	if (s->name && !strcmp(s->name, NF_BUILTIN_NAME)) {
+		if (s->nr_params) {
 			snprintf(err, errlen, "the built-in policy has no parameters");
 			return -EINVAL;
 		}
 	} else {
-		ret = nf_prog_load(&p, name, path, dev->nr_queues, err, errlen);
+		ret = nf_prog_load(&p, s->name, s->path, dev->nr_queues, err, errlen);
 		if (!ret)
-			ret = nf_prog_set_params(p, params, nr_params, err, errlen);
+			ret = nf_prog_set_params(p, s->params, s->nr_params, err, errlen);
 		if (ret) {
 			nf_prog_free(p);
 			return ret;
@@ -108,8 +156,7 @@ static int cmd_filter(struct ctl_dev *dev, int argc, char **argv, FILE *out, cha
 	if (argc >= 2 && !strcmp(argv[1], "set")) {
 		ret = ctl_parse_filter_set(argc - 2, argv + 2, &set, err, errlen);
 		if (!ret)
-			ret = ctl_set_filter(dev, set.name, set.path, set.params, set.nr_params,
-					     err, errlen);
+			ret = ctl_set_filter(dev, &set, err, errlen);
 		if (ret)
 			return ret;
 		pthread_mutex_lock(&dev->filter_lock);
@@ -119,7 +166,8 @@ static int cmd_filter(struct ctl_dev *dev, int argc, char **argv, FILE *out, cha
 		pthread_mutex_unlock(&dev->filter_lock);
 		return 0;
 	}
-	snprintf(err, errlen, "usage: filter show | filter set NAME|--object PATH [key=value]...");
+	snprintf(err, errlen, "usage: filter show | "
+		 "filter set [--reload] NAME|--object PATH [key=value]...");
 	return -EINVAL;
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "daemon/ctl_proto.h"
 #include "daemon/info.h"
 #include "policy/nf.h"
 #include "worker/worker.h"
@@ -40,12 +41,15 @@ struct ctl;
 #define CTL_CLIENTS 4
 
 /*
- * Load a filter (shipped @name, NF_BUILTIN_NAME, or object @path) with @params ("key=value")
- * and hand every queue of @dev to it; the previous one is freed once no
- * worker uses it. On failure @dev keeps its filter, and @err says why.
+ * The filter @s names (a shipped one, NF_BUILTIN_NAME, or an object file)
+ * with its "key=value" parameters. The filter running already, unless
+ * @s->reload: those parameters change in place, the program keeping its
+ * state. Any other: loaded with its defaults plus those, and every queue
+ * of @dev handed to it; the previous one is freed once no worker uses it.
+ * On failure nothing changes, and @err says why.
  */
-int ctl_set_filter(struct ctl_dev *dev, const char *name, const char *path,
-		   char *const *params, unsigned int nr_params, char *err, size_t errlen);
+int ctl_set_filter(struct ctl_dev *dev, const struct ctl_filter_set *s, char *err,
+		   size_t errlen);
 
 /* Listen on UVDPA_CTL_DIR/NAME.sock and serve @dev until ctl_stop(). */
 int ctl_start(struct ctl **out, struct ctl_dev *dev, char *err, size_t errlen);

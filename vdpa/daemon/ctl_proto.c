@@ -55,6 +55,11 @@ int ctl_parse_filter_set(int argc, char *const *argv, struct ctl_filter_set *s, 
 	int first = 1;
 
 	*s = (struct ctl_filter_set){ 0 };
+	if (argc >= 1 && !strcmp(argv[0], "--reload")) {
+		s->reload = true;
+		argc--;
+		argv++;
+	}
 	if (argc < 1) {
 		snprintf(err, errlen, "filter set: which filter?");
 		return -EINVAL;

@@ -8,6 +8,7 @@
 #ifndef UVDPA_CTL_PROTO_H
 #define UVDPA_CTL_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "uvdpa_ctl.h"
@@ -35,8 +36,10 @@ struct ctl_words {
  */
 int ctl_parse(char *line, struct ctl_words *w, char *err, size_t errlen);
 
-/* filter set NAME [K=V]... or filter set --object PATH [K=V]... */
+/* filter set [--reload] NAME [K=V]... or filter set [--reload] --object PATH [K=V]... */
 struct ctl_filter_set {
+	/* A fresh copy even of the filter running (its defaults, its state from zero). */
+	bool reload;
 	const char *name;	/* one of name and path is set */
 	const char *path;	/* absolute */
 	char *const *params;	/* "key=value" words, unchecked */

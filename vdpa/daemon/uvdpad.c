@@ -124,13 +124,18 @@ static void detach(const char *name)
 static int start_filter(const struct cli_opts *o, struct ctl_dev *cd)
 {
 	const char *what = o->filter ? o->filter : o->filter_object;
+	const struct ctl_filter_set s = {
+		.name = o->filter,
+		.path = o->filter_object,
+		.params = o->filter_params,
+		.nr_params = o->nr_filter_params,
+	};
 	char err[512];
 	int ret;
 
 	if (!what)
 		return 0;
-	ret = ctl_set_filter(cd, o->filter, o->filter_object, o->filter_params,
-			     o->nr_filter_params, err, sizeof(err));
+	ret = ctl_set_filter(cd, &s, err, sizeof(err));
 	if (ret && ret != -EPERM && ret != -ENOSYS && ret != -EACCES) {
 		log_err("filter %s: %s", what, err);
 		return ret;

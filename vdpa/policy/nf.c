@@ -141,6 +141,14 @@ void nf_vq_init(struct nf_vq *v, unsigned int index, struct nf_prog *p,
 	nf_vq_attach(v, p, inflight, now);
 }
 
+enum nf_act nf_vq_params(struct nf_vq *v, unsigned int inflight, uint64_t now)
+{
+	if (!runnable(v))
+		return NF_NONE;
+	run(v, inflight, now, UVDPA_NF_RUN_PARAMS);
+	return decide(v, inflight, now);
+}
+
 void nf_vq_reset(struct nf_vq *v)
 {
 	v->batch = 0;
@@ -233,7 +241,9 @@ void nf_vq_stats(const struct nf_vq *v, struct uvdpa_nf_stats *out)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
-int nf_prog_set_param(struct nf_prog *p, const char *key, const char *value)
+/* One key=value into @vals: 0, -ENOENT for an unknown key, -EINVAL for a bad value. */
+static int parse_param(const struct nf_prog *p, const char *key, const char *value,
+		       uint64_t *vals)
 {
 	unsigned long long v;
 	unsigned int i;
@@ -248,18 +258,19 @@ int nf_prog_set_param(struct nf_prog *p, const char *key, const char *value)
 	v = strtoull(value, &end, 0);
 	if (errno || end == value || *end || *value == '-')
 		return -EINVAL;
-	p->shm->params[i] = v;
+	vals[i] = v;
 	return 0;
 }
 
-int nf_prog_set_params(struct nf_prog *p, char *const *kv, unsigned int n, char *err,
-		       size_t errlen)
+int nf_prog_parse_params(const struct nf_prog *p, char *const *kv, unsigned int n,
+			 uint64_t vals[UVDPA_NF_MAX_PARAMS], char *err, size_t errlen)
 {
 	char key[NF_PARAM_NAME_MAX], names[UVDPA_NF_MAX_PARAMS * (NF_PARAM_NAME_MAX + 2)];
 	unsigned int i, j;
 	const char *eq;
 	int ret;
 
+	memcpy(vals, p->shm->params, sizeof(p->shm->params));
 	for (i = 0; i < n; i++) {
 		eq = strchr(kv[i], '=');
 		if (!eq || eq == kv[i] || (size_t)(eq - kv[i]) >= sizeof(key)) {
@@ -268,7 +279,7 @@ int nf_prog_set_params(struct nf_prog *p, char *const *kv, unsigned int n, char 
 		}
 		memcpy(key, kv[i], eq - kv[i]);
 		key[eq - kv[i]] = '\0';
-		ret = nf_prog_set_param(p, key, eq + 1);
+		ret = parse_param(p, key, eq + 1, vals);
 		if (ret == -ENOENT) {
 			names[0] = '\0';
 			for (j = 0; j < p->nr_params; j++) {
@@ -285,6 +296,25 @@ int nf_prog_set_params(struct nf_prog *p, char *const *kv, unsigned int n, char 
 		}
 	}
 	return 0;
+}
+
+void nf_prog_write_params(struct nf_prog *p, const uint64_t vals[UVDPA_NF_MAX_PARAMS])
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_params; i++)
+		__atomic_store_n(&p->shm->params[i], vals[i], __ATOMIC_RELAXED);
+}
+
+int nf_prog_set_params(struct nf_prog *p, char *const *kv, unsigned int n, char *err,
+		       size_t errlen)
+{
+	uint64_t vals[UVDPA_NF_MAX_PARAMS];
+	int ret = nf_prog_parse_params(p, kv, n, vals, err, errlen);
+
+	if (!ret)
+		nf_prog_write_params(p, vals);
+	return ret;
 }
 
 void nf_prog_free(struct nf_prog *p)

@@ -27,6 +27,7 @@
 
 struct nf_prog {
 	char name[NF_NAME_MAX];		/* a shipped filter's name, or the object's path */
+	bool object;			/* loaded from an object file: name is its path */
 	/* Shared with the program: params and one struct uvdpa_nf_vq per queue. */
 	struct uvdpa_nf_shared *shm;
 	unsigned int nr_params;
@@ -79,6 +80,13 @@ void nf_vq_init(struct nf_vq *v, unsigned int index, struct nf_prog *p,
  */
 enum nf_act nf_vq_attach(struct nf_vq *v, struct nf_prog *p, unsigned int inflight,
 			 uint64_t now);
+
+/*
+ * The parameters of the queue's program changed in place: it runs at once
+ * (UVDPA_NF_RUN_PARAMS), keeping its state, and its decision applies to
+ * what is pending (the deadline of a held interrupt stays, as on a swap).
+ */
+enum nf_act nf_vq_params(struct nf_vq *v, unsigned int inflight, uint64_t now);
 
 /* The queue stopped (device reset): forget what was pending. */
 void nf_vq_reset(struct nf_vq *v);
@@ -141,9 +149,21 @@ void nf_vq_stats(const struct nf_vq *v, struct uvdpa_nf_stats *out);
  */
 int nf_prog_load(struct nf_prog **out, const char *name, const char *path, unsigned int nr_vqs,
 		 char *err, size_t errlen);
-/* key=value: 0, -ENOENT for an unknown key, -EINVAL for a bad value. */
-int nf_prog_set_param(struct nf_prog *p, const char *key, const char *value);
-/* Apply "key=value" words; on error a line for a person in @err. */
+/*
+ * "key=value" words into @vals: @p's parameters as they are, with those
+ * words applied. @p does not change, so that a bad word leaves every
+ * parameter as it was. 0, or -ENOENT for an unknown key, -EINVAL for a bad
+ * word or value, with a line for a person in @err.
+ */
+int nf_prog_parse_params(const struct nf_prog *p, char *const *kv, unsigned int n,
+			 uint64_t vals[UVDPA_NF_MAX_PARAMS], char *err, size_t errlen);
+/*
+ * @vals from nf_prog_parse_params() become @p's parameters, one 64-bit
+ * store each: a run of the program meanwhile, on another thread, sees each
+ * one old or new, never torn.
+ */
+void nf_prog_write_params(struct nf_prog *p, const uint64_t vals[UVDPA_NF_MAX_PARAMS]);
+/* Both: the words applied, or none of them. */
 int nf_prog_set_params(struct nf_prog *p, char *const *kv, unsigned int n, char *err,
 		       size_t errlen);
 void nf_prog_free(struct nf_prog *p);

@@ -315,6 +315,7 @@ static int open_obj(struct nf_bpf *b, const char *name, const char *path, char *
 		if (fd < 0)
 			return fd;
 		snprintf(b->prog.name, sizeof(b->prog.name), "%s", path);
+		b->prog.object = true;
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		b->obj = bpf_object__open_file(proc, &(struct bpf_object_open_opts){
 			.sz = sizeof(struct bpf_object_open_opts),

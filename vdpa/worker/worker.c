@@ -462,14 +462,16 @@ static void apply(struct wq *q, enum nf_act act, bool by_timer, uint64_t now)
 		arm_timer(q);
 }
 
-static void set_filter(struct worker *w)
+/* Every queue runs its filter now: handed w->filter_next (@attach), or on new parameters. */
+static void rerun_filter(struct worker *w, bool attach)
 {
 	uint64_t now = nf_now();
 	unsigned int i;
 
 	for (i = 0; i < w->nr_queues; i++) {
 		struct wq *q = &w->queues[i];
-		enum nf_act act = nf_vq_attach(&q->nf, w->filter_next, q->inflight, now);
+		enum nf_act act = attach ? nf_vq_attach(&q->nf, w->filter_next, q->inflight, now) :
+				  nf_vq_params(&q->nf, q->inflight, now);
 
 		if (q->running)
 			apply(q, act, false, now);
@@ -557,7 +559,8 @@ static void command(struct worker *w)
 		w->exiting = true;
 		break;
 	case WORKER_FILTER:
-		set_filter(w);
+	case WORKER_PARAMS:
+		rerun_filter(w, cmd == WORKER_FILTER);
 		command_done(w);
 		break;
 	case WORKER_TRANSPORT:
@@ -773,6 +776,7 @@ static const char *const cmd_names[] = {
 	[WORKER_STOP] = "stop",
 	[WORKER_EXIT] = "exit",
 	[WORKER_FILTER] = "filter",
+	[WORKER_PARAMS] = "params",
 	[WORKER_TRANSPORT] = "transport",
 	[WORKER_INFO] = "info",
 };
@@ -832,6 +836,11 @@ void worker_set_filter(struct worker *w, struct nf_prog *p)
 	w->filter_next = p;
 	call_locked(w, WORKER_FILTER);
 	pthread_mutex_unlock(&w->call_lock);
+}
+
+void worker_params_changed(struct worker *w)
+{
+	worker_call(w, WORKER_PARAMS);
 }
 
 void worker_queues_info(struct worker *w, struct worker_queue_info *info)

@@ -128,6 +128,12 @@ int worker_set_umem(struct worker *w, void *addr, size_t len);
  * The caller keeps @p alive until the next worker_set_filter() returns.
  */
 void worker_set_filter(struct worker *w, struct nf_prog *p);
+/*
+ * Once running: the parameters of the filter the queues follow changed in
+ * place (nf_prog_write_params()). Each queue runs it again, keeping its
+ * state, and follows its new decision from now on; returns after that.
+ */
+void worker_params_changed(struct worker *w);
 /* Once running: what ps, a debugger and the watchdog call its thread ("uvdpa-w1"). */
 void worker_set_name(struct worker *w, const char *name);
 /*

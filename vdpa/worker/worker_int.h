@@ -21,6 +21,7 @@ enum worker_cmd {
 	WORKER_STOP,	/* stop popping, drain in-flight requests, save wq.state */
 	WORKER_EXIT,
 	WORKER_FILTER,	/* hand every queue to worker.filter_next */
+	WORKER_PARAMS,	/* the filter's parameters changed: every queue runs it again */
 	WORKER_TRANSPORT, /* take worker.next_transport */
 	WORKER_INFO,	/* fill worker.info_out */
 };
