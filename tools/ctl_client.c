@@ -30,7 +30,9 @@ const char ctl_client_usage[] =
 	"                back to the daemon's own passthrough, no BPF. The filter running\n"
 	"                already: its parameters change in place, its state kept; --reload\n"
 	"                loads it afresh (its defaults, a rebuilt object file)\n"
-	"  stats         per queue: kicks, completions, interrupts sent and held back, filter runs\n"
+	"  stats         per queue: kicks, completions, interrupts sent and held back, filter runs,\n"
+	"                and the filter's decision now (frames and microseconds it holds\n"
+	"                interrupts for, idle fire, poll window)\n"
 	"  upgrade       the daemon finishes the requests in flight, saves its state and exits;\n"
 	"                start the new uvdpad with --reconnect (docs/reliability.md)\n"
 	"  -j, --json    JSON output\n";

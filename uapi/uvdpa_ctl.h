@@ -26,8 +26,11 @@
  *					is no filter '--reload')
  *	stats				per queue: vq=N, then the counters of
  *					struct uvdpa_nf_stats by their names,
- *					irqs_per_completion, mean_batch and
- *					filter_ns_per_completion; then one
+ *					irqs_per_completion, mean_batch,
+ *					filter_ns_per_completion, and the
+ *					filter's decision in force:
+ *					defer_frames, defer_us, idle_fire (0
+ *					or 1) and poll_us; then one
  *					line dev=TYPE and the device model's
  *					counters (blk: requests by type,
  *					io_errors, bad_requests; net: frames,

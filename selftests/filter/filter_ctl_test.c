@@ -110,16 +110,17 @@ static struct nf_prog *filter(FIXTURE_DATA(ctl) *self)
 	return p;
 }
 
-/* Program runs of queue @q, by uvdpactl stats. */
-static long long runs_of(FIXTURE_DATA(ctl) *self, unsigned int q)
+/* Queue @q's @key in uvdpactl stats -j, or -1. */
+static long long stat_of(FIXTURE_DATA(ctl) *self, unsigned int q, const char *key)
 {
-	char pat[32];
+	char pat[64];
 	const char *p;
 
 	snprintf(pat, sizeof(pat), "{\"vq\": %u, ", q);
 	p = strstr(self->out, pat);
-	p = p ? strstr(p, "\"filter_runs\": ") : NULL;
-	return p ? atoll(p + strlen("\"filter_runs\": ")) : -1;
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = p ? strstr(p, pat) : NULL;
+	return p ? atoll(p + strlen(pat)) : -1;
 }
 
 #define SET_ADAPTIVE(self) do {							\
@@ -161,9 +162,15 @@ TEST_F(ctl, new_parameters_keep_the_program_and_its_state)
 		EXPECT_EQ(8, p->shm->vq[q].dec.defer_frames) TH_LOG("queue %u", q);
 		EXPECT_EQ(20, p->shm->vq[q].dec.defer_us) TH_LOG("queue %u", q);
 	}
+	/* What uvdpactl stats shows of each queue: the run, and the decision it took. */
 	ASSERT_EQ(0, uvdpactl(self, "stats nf0 -j")) TH_LOG("%s", self->err);
-	for (q = 0; q < NR_QUEUES; q++)
-		EXPECT_EQ(2, runs_of(self, q)) TH_LOG("queue %u: %s", q, self->out);
+	for (q = 0; q < NR_QUEUES; q++) {
+		EXPECT_EQ(2, stat_of(self, q, "filter_runs")) TH_LOG("queue %u: %s", q, self->out);
+		EXPECT_EQ(8, stat_of(self, q, "defer_frames")) TH_LOG("queue %u: %s", q, self->out);
+		EXPECT_EQ(20, stat_of(self, q, "defer_us")) TH_LOG("queue %u: %s", q, self->out);
+		EXPECT_EQ(1, stat_of(self, q, "idle_fire")) TH_LOG("queue %u: %s", q, self->out);
+		EXPECT_EQ(0, stat_of(self, q, "poll_us")) TH_LOG("queue %u: %s", q, self->out);
+	}
 	ASSERT_EQ(0, uvdpactl(self, "filter show nf0")) TH_LOG("%s", self->err);
 	EXPECT_STREQ("nf0: filter adaptive\n  max_frames=8\n  max_usecs=20\n  min_rate=20\n",
 		     self->out);
@@ -203,7 +210,7 @@ TEST_F(ctl, a_bad_word_changes_nothing)
 		     self->out);
 	ASSERT_EQ(0, uvdpactl(self, "stats nf0 -j")) TH_LOG("%s", self->err);
 	for (i = 0; i < NR_QUEUES; i++)
-		EXPECT_EQ(2, runs_of(self, i)) TH_LOG("queue %u: %s", i, self->out);
+		EXPECT_EQ(2, stat_of(self, i, "filter_runs")) TH_LOG("queue %u: %s", i, self->out);
 }
 
 /* --reload, or another filter: a fresh program, its defaults, its state from zero. */

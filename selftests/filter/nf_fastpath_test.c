@@ -248,6 +248,7 @@ TEST(new_parameters_run_the_program_at_once)
 /* No decision may hold an interrupt back or keep kicks off for long. */
 TEST(decisions_are_bounded)
 {
+	struct uvdpa_nf_decision d;
 	struct fake f;
 	struct nf_vq v;
 
@@ -255,10 +256,13 @@ TEST(decisions_are_bounded)
 						    .defer_us = UINT32_MAX,
 						    .poll_us = UINT32_MAX });
 	nf_vq_init(&v, 0, &f.prog, 0, T0);
-	EXPECT_EQ(UVDPA_NF_MAX_DEFER_US, v.dec.defer_us);
-	EXPECT_EQ(UVDPA_NF_MAX_POLL_US, v.dec.poll_us);
-	EXPECT_EQ(UVDPA_NF_DEFAULT_SAMPLE_FRAMES, v.dec.sample_frames);
-	EXPECT_EQ(UVDPA_NF_DEFAULT_SAMPLE_US, v.dec.sample_us);
+	/* As uvdpactl stats shows it. */
+	nf_vq_decision(&v, &d);
+	EXPECT_EQ(UINT32_MAX, d.defer_frames);
+	EXPECT_EQ(UVDPA_NF_MAX_DEFER_US, d.defer_us);
+	EXPECT_EQ(UVDPA_NF_MAX_POLL_US, d.poll_us);
+	EXPECT_EQ(UVDPA_NF_DEFAULT_SAMPLE_FRAMES, d.sample_frames);
+	EXPECT_EQ(UVDPA_NF_DEFAULT_SAMPLE_US, d.sample_us);
 	EXPECT_EQ(NF_DEFER, batch(&v, 1, 10, T0));
 	EXPECT_EQ(T0 + UVDPA_NF_MAX_DEFER_US * US, v.deadline);
 	fake_free(&f.prog);

@@ -190,6 +190,7 @@ static double per(uint64_t a, uint64_t b)
 static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char *err,
 		     size_t errlen)
 {
+	struct uvdpa_nf_decision d;
 	struct uvdpa_nf_stats s;
 	unsigned int i, q, k;
 
@@ -202,13 +203,18 @@ static int cmd_stats(struct ctl_dev *dev, int argc, char **argv, FILE *out, char
 
 		for (q = worker_first_queue(w); worker_has_queue(w, q); q++) {
 			worker_queue_stats(w, q, &s);
+			worker_queue_decision(w, q, &d);
 			fprintf(out, "vq=%u", q);
 			for (k = 0; k < ARRAY_SIZE(stat_fields); k++)
 				fprintf(out, " %s=%llu", stat_fields[k].name, (unsigned long long)
 					*(uint64_t *)((char *)&s + stat_fields[k].offset));
 			fprintf(out, " irqs_per_completion=%.4f mean_batch=%.2f "
-				"filter_ns_per_completion=%.1f\n", per(s.irqs, s.completions),
+				"filter_ns_per_completion=%.1f", per(s.irqs, s.completions),
 				per(s.completions, s.batches), per(s.filter_ns, s.completions));
+			/* What the counters follow from: the filter's decision now. */
+			fprintf(out, " defer_frames=%u defer_us=%u idle_fire=%u poll_us=%u\n",
+				d.defer_frames, d.defer_us, !!(d.flags & UVDPA_NF_IDLE_FIRE),
+				d.poll_us);
 		}
 	}
 	if (dev->model_stats)

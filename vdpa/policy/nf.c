@@ -37,6 +37,21 @@ static uint64_t thread_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * The decision in force. Written by the worker only, a word at a time, so
+ * that nf_vq_decision() may read it from any thread: the fast path reads
+ * it plainly, on the worker's thread.
+ */
+static void set_dec(struct nf_vq *v, const struct uvdpa_nf_decision *d)
+{
+	const uint32_t *src = (const uint32_t *)d;
+	uint32_t *dst = (uint32_t *)&v->dec;
+	size_t i;
+
+	for (i = 0; i < sizeof(*d) / sizeof(uint32_t); i++)
+		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
+}
+
 /* Read the program's answer once and bound it: no decision may stall a queue. */
 static void take(struct nf_vq *v, const struct uvdpa_nf_decision *shared)
 {
@@ -50,7 +65,7 @@ static void take(struct nf_vq *v, const struct uvdpa_nf_decision *shared)
 		d.sample_frames = UVDPA_NF_DEFAULT_SAMPLE_FRAMES;
 	if (!d.sample_us)
 		d.sample_us = UVDPA_NF_DEFAULT_SAMPLE_US;
-	v->dec = d;
+	set_dec(v, &d);
 }
 
 static bool runnable(const struct nf_vq *v)
@@ -106,7 +121,7 @@ static enum nf_act decide(struct nf_vq *v, unsigned int inflight, uint64_t now)
 	if (!v->pending)
 		return NF_NONE;
 	if (v->dec.flags & UVDPA_NF_IRQ_NOW) {
-		v->dec.flags &= ~UVDPA_NF_IRQ_NOW;
+		__atomic_store_n(&v->dec.flags, v->dec.flags & ~UVDPA_NF_IRQ_NOW, __ATOMIC_RELAXED);
 		return NF_FIRE;
 	}
 	if (v->pending >= v->dec.defer_frames || !v->dec.defer_us)
@@ -122,7 +137,7 @@ enum nf_act nf_vq_attach(struct nf_vq *v, struct nf_prog *p, unsigned int inflig
 			 uint64_t now)
 {
 	v->prog = p;
-	v->dec = passthrough;
+	set_dec(v, &passthrough);
 	v->run_failed = false;
 	if (runnable(v)) {
 		memset(p->shm->vq[v->index].state, 0, sizeof(p->shm->vq[v->index].state));
@@ -238,6 +253,16 @@ void nf_vq_stats(const struct nf_vq *v, struct uvdpa_nf_stats *out)
 	size_t i;
 
 	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+void nf_vq_decision(const struct nf_vq *v, struct uvdpa_nf_decision *out)
+{
+	const uint32_t *src = (const uint32_t *)&v->dec;
+	uint32_t *dst = (uint32_t *)out;
+	size_t i;
+
+	for (i = 0; i < sizeof(*out) / sizeof(uint32_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 

@@ -8,7 +8,8 @@
  * the built-in passthrough: one interrupt per batch of completions.
  *
  * A struct nf_vq belongs to the worker thread that serves its queue; its
- * statistics may be read from any thread with nf_vq_stats(). A struct
+ * statistics and decision may be read from any thread with nf_vq_stats()
+ * and nf_vq_decision(). A struct
  * nf_prog is shared by the workers of a device: each runs it only for its
  * own queues.
  */
@@ -138,6 +139,8 @@ static inline bool nf_wants_poll(const struct nf_vq *v)
 
 /* A consistent-enough copy of the counters, from any thread. */
 void nf_vq_stats(const struct nf_vq *v, struct uvdpa_nf_stats *out);
+/* The decision in force, as bounded (each field as it was at some moment), from any thread. */
+void nf_vq_decision(const struct nf_vq *v, struct uvdpa_nf_decision *out);
 
 /*
  * Programs. nf_prog_load() loads a shipped filter by @name or the BPF

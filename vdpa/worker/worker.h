@@ -91,6 +91,9 @@ bool worker_queue_configured(const struct worker *w, unsigned int index);
 void worker_queue_state(const struct worker *w, unsigned int index, struct vq_state *state);
 /* Queue @index's notification statistics; any thread. */
 void worker_queue_stats(const struct worker *w, unsigned int index, struct uvdpa_nf_stats *s);
+/* The filter's decision queue @index follows now; any thread. */
+void worker_queue_decision(const struct worker *w, unsigned int index,
+			   struct uvdpa_nf_decision *d);
 
 /* What a queue is doing, for a person (uvdpactl show). */
 enum worker_queue_run {

@@ -73,3 +73,9 @@ void worker_queue_stats(const struct worker *w, unsigned int index, struct uvdpa
 {
 	nf_vq_stats(&queue_of(w, index)->nf, s);
 }
+
+void worker_queue_decision(const struct worker *w, unsigned int index,
+			   struct uvdpa_nf_decision *d)
+{
+	nf_vq_decision(&queue_of(w, index)->nf, d);
+}
