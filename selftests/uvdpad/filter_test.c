@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Notification filters on a live device, steered with uvdpactl: coalescing
- * cuts interrupts at depth while fio verify passes, adaptive holds back no
- * lone completion at QD1, swaps under I/O lose nothing, and a
+ * cuts interrupts at depth while fio verify passes and takes new values in
+ * place on every queue, adaptive holds back no lone completion at QD1,
+ * swaps and parameter changes under I/O lose nothing, and a
  * program the verifier refuses, or a daemon without CAP_BPF, leave the
  * device serving with the policy it had.
  */
@@ -131,6 +132,16 @@ static long long sum(const char *json, const char *key)
 	return total;
 }
 
+/* How often @pat is in @s. */
+static int count(const char *s, const char *pat)
+{
+	int n = 0;
+
+	for (s = strstr(s, pat); s; s = strstr(s + 1, pat))
+		n++;
+	return n;
+}
+
 static int stats(FIXTURE_DATA(filter) *self, struct totals *t)
 {
 	char out[8192];
@@ -176,6 +187,13 @@ TEST_F_TIMEOUT(filter, coalesce_cuts_interrupts_at_qd32, 300)
 	/* The filter did the work, not the driver's own suppression. */
 	EXPECT_LT(0, t1.deferred - t0.deferred);
 	EXPECT_LE(t1.timer_irqs - t0.timer_irqs, irqs);
+	/* A new value in place: every queue that serves follows it at once. */
+	EXPECT_EQ(0, ctl(self, out, sizeof(out), "filter set %s coalesce max_usecs=20",
+			 self->d.name));
+	EXPECT_NE(NULL, strstr(out, "  max_frames=16\n  max_usecs=20\n")) TH_LOG("%s", out);
+	EXPECT_EQ(0, ctl(self, out, sizeof(out), "stats %s -j", self->d.name));
+	EXPECT_LT(0, count(out, "{\"vq\": "));
+	EXPECT_EQ(count(out, "{\"vq\": "), count(out, "\"defer_us\": 20,")) TH_LOG("%s", out);
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 
@@ -199,7 +217,10 @@ TEST_F_TIMEOUT(filter, adaptive_never_defers_at_qd1, 300)
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 
-/* Swapping programs under verified I/O, again and again: no request is lost or hangs. */
+/*
+ * Swapping programs under verified I/O, again and again, and changing the
+ * parameters of the one that runs: no request is lost or hangs.
+ */
 TEST_F_TIMEOUT(filter, swaps_under_io, 600)
 {
 	static const char *const names[] = { "coalesce", "adaptive", "poll", "passthrough",
@@ -231,6 +252,12 @@ TEST_F_TIMEOUT(filter, swaps_under_io, 600)
 		if (ctl(self, out, sizeof(out), "filter set %s %s", self->d.name, names[i % 5])) {
 			failed++;
 			TH_LOG("swap %d to %s: %s", i, names[i % 5], out);
+		}
+		/* And new values for the one that runs, in place, under the same I/O. */
+		if (i % 5 == 0 && ctl(self, out, sizeof(out), "filter set %s coalesce "
+				      "max_frames=%d max_usecs=%d", self->d.name, 2 + i, 10 + i)) {
+			failed++;
+			TH_LOG("new values %d: %s", i, out);
 		}
 	}
 	EXPECT_EQ(0, failed);
