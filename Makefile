@@ -215,6 +215,7 @@ CEPH_CLUSTER := $(OUT)/bench/rbd/ceph-cluster
 
 $(KUBLK): tools/bench/kublk/build tools/bench/kublk/uring-buf-ring.c tools/bench/kublk/uring-buf-ring.h
 	$(call msg,KUBLK,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)tools/bench/kublk/build $@
 
 $(OUT)/bench/rbd/ceph_pool_create: selftests/rbd/ceph_pool_create.c
