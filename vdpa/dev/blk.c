@@ -375,7 +375,13 @@ int blk_dev_init(struct blk_dev *dev, struct be *be, const struct blk_opts *opts
 		return -EINVAL;
 	memset(dev, 0, sizeof(*dev));
 	dev->be = be;
-	/* VDUSE refuses CONFIG_WCE, and needs ACCESS_PLATFORM for its IOTLB. */
+	/*
+	 * VDUSE refuses CONFIG_WCE, and needs ACCESS_PLATFORM for its IOTLB.
+	 * INDIRECT_DESC, though it costs instructions, makes a request one
+	 * descriptor: virtio_blk then never finds the ring full, and on 7.3 a
+	 * full ring deadlocks it (docs/kernel-features.md, "A deadlock in 7.3's
+	 * VDUSE").
+	 */
 	f = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_ACCESS_PLATFORM |
 	    1ULL << VIRTIO_RING_F_INDIRECT_DESC |
 	    1ULL << VIRTIO_RING_F_EVENT_IDX | 1ULL << VIRTIO_BLK_F_FLUSH |
