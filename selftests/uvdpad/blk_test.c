@@ -183,6 +183,24 @@ TEST_F_TIMEOUT(blk, fio_verify, 600)
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 
+/*
+ * More requests than a queue has entries, on a backend slower than the
+ * driver: every slot is in flight while the driver waits with the next
+ * requests, and no kick will tell of them. The worker must come back to the
+ * ring when a slot frees; else fio waits for good.
+ */
+TEST_F_TIMEOUT(blk, more_requests_than_slots, 180)
+{
+	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
+	EXPECT_EQ(0, run("fio --name=w --filename=%s --ioengine=io_uring --direct=1 --rw=write "
+			 "--bs=64k --iodepth=512 --numjobs=2 --time_based --runtime=2 "
+			 "--output=/dev/null", self->dev));
+	EXPECT_EQ(0, run("fio --name=v --filename=%s --ioengine=io_uring --direct=1 "
+			 "--rw=randwrite --bs=4k --iodepth=512 --size=8M --verify=crc32c "
+			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
+	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
+}
+
 TEST_F_TIMEOUT(blk, discard_punches_holes_and_write_zeroes_reads_zero, 120)
 {
 	struct stat before, after;

@@ -172,6 +172,11 @@ static void finish(struct wq *q, struct dev_req *req)
 	q->inflight--;
 	q->pushed = true;
 	nf_completion(&q->nf);
+	if (q->starved) {
+		q->starved = false;
+		q->again = true;
+		q->w->again = true;
+	}
 }
 
 /* Publish the used elements, then unmark them in the log: never the other way round. */
@@ -191,8 +196,12 @@ static int wq_pop(struct dev_queue *dq, struct dev_req **reqp)
 	struct dev_req *req;
 	int ret;
 
-	if (!q->running || q->broken || q->w->stopping || !q->nr_free)
+	if (!q->running || q->broken || q->w->stopping)
 		return 0;
+	if (!q->nr_free) {
+		q->starved = true;
+		return 0;
+	}
 	/*
 	 * A driver that makes chains available as fast as they are served
 	 * (they may complete at once) would keep the worker here for good.

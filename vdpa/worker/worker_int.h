@@ -51,6 +51,12 @@ struct wq {
 	 */
 	unsigned int budget;
 	bool again;
+	/*
+	 * Every slot was in flight when the driver had more: no kick will tell
+	 * of those chains (the pop that arms avail_event never ran), so the
+	 * next slot freed brings the worker back.
+	 */
+	bool starved;
 	/* Notification policy; a deferred interrupt waits on an io_uring timeout. */
 	struct nf_vq nf;
 	struct __kernel_timespec timer_ts;
