@@ -39,8 +39,13 @@ TEST(defaults)
 	ASSERT_EQ(0, dev.features & F(VIRTIO_BLK_F_CONFIG_WCE));
 	ASSERT_EQ(1ULL << 31, le64toh(dev.config.capacity));
 	ASSERT_EQ(512, le32toh(dev.config.blk_size));
-	ASSERT_EQ(126, le32toh(dev.config.seg_max));
-	ASSERT_EQ(1 << 20, le32toh(dev.config.size_max));
+	/*
+	 * Requests of at most 64 pages with header, status and table: 64 MiB,
+	 * and the page VDUSE keeps back, rounded up to whole MiB.
+	 */
+	ASSERT_EQ(61, le32toh(dev.config.seg_max));
+	ASSERT_EQ(4096, le32toh(dev.config.size_max));
+	ASSERT_EQ(65 << 20, dev.bounce_size);
 	ASSERT_EQ(0, dev.config.physical_block_exp);
 	ASSERT_EQ(0, dev.config.alignment_offset);
 	ASSERT_EQ(1, le16toh(dev.config.min_io_size));
@@ -77,11 +82,37 @@ TEST(options)
 	ASSERT_EQ(4, le16toh(dev.config.num_queues));
 	/* Without indirect descriptors a request fits in a 16-entry ring. */
 	ASSERT_EQ(14, le32toh(dev.config.seg_max));
+	/* 64 slots of 17 pages and one, rounded up to whole MiB. */
+	ASSERT_EQ(5 << 20, dev.bounce_size);
 	/* Not offered: left zero. */
 	ASSERT_EQ(0, dev.config.max_discard_sectors);
 	ASSERT_EQ(0, dev.config.max_write_zeroes_seg);
 	ASSERT_EQ(0, dev.config.write_zeroes_may_unmap);
 	ASSERT_EQ(0, memcmp(dev.id, "01234567890123456789", 20));
+}
+
+/*
+ * VDUSE's bounce buffer holds a request in every slot of every queue, and
+ * stops at the kernel's 1 GiB: more slots make smaller requests.
+ */
+TEST(bounce_buffer)
+{
+	struct blk_opts b = { .num_queues = 2, .queue_size = 1024 };
+	struct blk_dev dev;
+	struct be be;
+
+	ASSERT_EQ(0, cfg_init(&dev, &be, 1 << 20, false, &b));
+	ASSERT_EQ(61, le32toh(dev.config.seg_max));
+	ASSERT_EQ(513 << 20, dev.bounce_size);
+	b.num_queues = 8;
+	ASSERT_EQ(0, cfg_init(&dev, &be, 1 << 20, false, &b));
+	ASSERT_EQ(28, le32toh(dev.config.seg_max));
+	ASSERT_EQ(993 << 20, dev.bounce_size);
+	/* The most the CLI allows: 64 queues of 1024. */
+	b.num_queues = 64;
+	ASSERT_EQ(0, cfg_init(&dev, &be, 1 << 20, false, &b));
+	ASSERT_EQ(1, le32toh(dev.config.seg_max));
+	ASSERT_EQ(1 << 30, dev.bounce_size);
 }
 
 /* The backend's physical block makes the topology and discard alignment. */

@@ -257,7 +257,7 @@ TEST_F_TIMEOUT(vhost, config_and_data, 120)
 	EXPECT_TRUE(file_holds(self->img, 4096, 8192, 77));
 	/*
 	 * One request that is more than a queue's worth of pages, in one
-	 * segment of size_max, the most the device takes (vhost_limits_test).
+	 * segment of 1 MiB, the most the device takes (vhost_limits_test).
 	 */
 	EXPECT_TRUE(write_read(_metadata, self, variant, R_DATA2, 40000, 1 * MiB, 99));
 	EXPECT_TRUE(file_holds(self->img, 40000, 1 * MiB, 99));

@@ -32,6 +32,7 @@ struct served {
 	uint32_t size_off, size_len;
 	unsigned int nr_queues;
 	unsigned int nr_workers;
+	uint32_t bounce_size;	/* struct vduse_dev_params */
 	/* Keep an in-flight log, so that --reconnect can take the device over. */
 	bool resumable;
 	char what[128];		/* for the ready line */

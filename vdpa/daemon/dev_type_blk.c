@@ -178,6 +178,7 @@ static int blk_setup(const struct cli_opts *o, struct served *s)
 		.size_off = offsetof(struct virtio_blk_config, capacity),
 		.size_len = o->size ? 0 : sizeof(b->blk.config.capacity),
 		.nr_queues = o->queues,
+		.bounce_size = b->blk.bounce_size,
 		.nr_workers = o->workers,
 		.resumable = true,
 		.priv = b,

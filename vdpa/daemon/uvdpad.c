@@ -238,6 +238,7 @@ static int serve_open(struct daemon *d)
 		.config_size = s->config_size,
 		.nr_queues = s->nr_queues,
 		.queue_size = o->queue_size,
+		.bounce_size = s->bounce_size,
 		.umem = !o->no_umem,
 		.umem_ready = use_fixed,
 		.umem_arg = s->be,

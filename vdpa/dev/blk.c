@@ -18,7 +18,21 @@
 
 /* Segments per request; the driver adds the header and the status (5.2.4). */
 #define BLK_SEG_MAX 126
+/* The longest descriptor served; the config asks for one page (BLK_SEG_BYTES). */
 #define BLK_SIZE_MAX (1U << 20)
+/*
+ * VDUSE bounces every segment the driver maps through one buffer per device
+ * (at most 1 GiB), and a mapping that finds it full fails the request's
+ * submission, which on 7.3 can deadlock the driver's kernel (see
+ * blk_dev_init()). So the config keeps a full ring of the largest requests
+ * within the buffer uvdpad asks for: segments of one page, each request at
+ * most BLK_REQ_PAGES pages with its header, status and indirect table.
+ */
+#define BLK_SEG_BYTES 4096U
+#define BLK_REQ_PAGES 64U
+#define BLK_REQ_OVERHEAD 3U
+#define BLK_BOUNCE_MAX (1U << 30)
+#define BLK_BOUNCE_ALIGN (1U << 20)
 /* Room for every descriptor of a full request to straddle two mappings. */
 #define BLK_MAX_IOV (2 * (BLK_SEG_MAX + 2))
 /* Ranges per discard or write-zeroes request, and sectors per range. */
@@ -250,9 +264,11 @@ static int blk_start(void *opaque, struct dev_req *dreq, struct be_ctx *ctx)
 		return blk_reject(dev, req, blk_known(le32toh(hdr.type)) ?
 				  VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_UNSUPP);
 	/*
-	 * What the config space promised (5.2.4): no segment over size_max,
-	 * no more than seg_max of them besides the header's and the status
-	 * byte's descriptors (a layout that shares them counts as less).
+	 * No more segments than seg_max besides the header's and the status
+	 * byte's descriptors (a layout that shares them counts as less), as
+	 * the config space says (5.2.4). A segment over its size_max is still
+	 * served up to BLK_SIZE_MAX: firmware drivers read with one segment
+	 * per request, and the page limit is for VDUSE's bounce buffer only.
 	 */
 	if (c->desc_max > BLK_SIZE_MAX || c->desc_num > le32toh(dev->config.seg_max) + 2)
 		return blk_reject(dev, req, VIRTIO_BLK_S_IOERR);
@@ -335,14 +351,29 @@ static void blk_fill_config(struct blk_dev *dev, const struct blk_opts *opts)
 {
 	struct virtio_blk_config *cfg = &dev->config;
 	const struct be *be = dev->be;
-	uint32_t seg_max = BLK_SEG_MAX;
+	uint32_t slots = opts->num_queues * opts->queue_size;
+	uint32_t pages = BLK_REQ_PAGES;
+	uint64_t need;
+	uint32_t seg_max;
 
+	/*
+	 * Every slot of every queue may hold a request at once, and VDUSE
+	 * never hands out the buffer's first page (IOVA 0): the 1 MiB kept
+	 * back covers it. Only 64 queues of 1024 need more than 1 GiB at one
+	 * segment a request, and come one page short.
+	 */
+	if ((uint64_t)slots * pages * BLK_SEG_BYTES > BLK_BOUNCE_MAX - BLK_BOUNCE_ALIGN)
+		pages = (BLK_BOUNCE_MAX - BLK_BOUNCE_ALIGN) / BLK_SEG_BYTES / slots;
+	seg_max = pages > BLK_REQ_OVERHEAD + 1 ? pages - BLK_REQ_OVERHEAD : 1;
 	/* Without indirect descriptors a request must fit in the ring. */
 	if (opts->queue_size < seg_max + 2)
 		seg_max = opts->queue_size > 2 ? opts->queue_size - 2 : 1;
+	need = (uint64_t)slots * (seg_max + BLK_REQ_OVERHEAD) * BLK_SEG_BYTES + BLK_SEG_BYTES;
+	need = (need + BLK_BOUNCE_ALIGN - 1) & ~(uint64_t)(BLK_BOUNCE_ALIGN - 1);
+	dev->bounce_size = need < BLK_BOUNCE_MAX ? need : BLK_BOUNCE_MAX;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->capacity = htole64(be->size / BLK_SECTOR);
-	cfg->size_max = htole32(BLK_SIZE_MAX);
+	cfg->size_max = htole32(BLK_SEG_BYTES);
 	cfg->seg_max = htole32(seg_max);
 	cfg->blk_size = htole32(be->block_size);
 	cfg->physical_block_exp = blk_log2(be->phys_block_size / be->block_size);
@@ -377,10 +408,13 @@ int blk_dev_init(struct blk_dev *dev, struct be *be, const struct blk_opts *opts
 	dev->be = be;
 	/*
 	 * VDUSE refuses CONFIG_WCE, and needs ACCESS_PLATFORM for its IOTLB.
-	 * INDIRECT_DESC, though it costs instructions, makes a request one
-	 * descriptor: virtio_blk then never finds the ring full, and on 7.3 a
-	 * full ring deadlocks it (docs/kernel-features.md, "A deadlock in 7.3's
-	 * VDUSE").
+	 * When virtio_blk cannot add a request it kicks under its queue lock;
+	 * 7.3's VDUSE takes the queue's ready_lock in the kick, and its
+	 * interrupt work holds ready_lock while virtio_blk's callback takes the
+	 * queue lock: both CPUs spin with interrupts off. So no add may fail:
+	 * INDIRECT_DESC makes a request one descriptor (as many requests as
+	 * slots: the ring never runs out), and the bounce buffer holds them all
+	 * (blk_fill_config()). docs/kernel-features.md, "A deadlock in 7.3's VDUSE".
 	 */
 	f = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_ACCESS_PLATFORM |
 	    1ULL << VIRTIO_RING_F_INDIRECT_DESC |

@@ -31,6 +31,8 @@ struct blk_dev {
 	uint64_t features;		/* what the device offers */
 	struct virtio_blk_config config; /* little-endian, as the driver reads it */
 	unsigned int config_size;
+	/* VDUSE's bounce buffer for the largest requests of every slot at once. */
+	uint32_t bounce_size;
 	char id[VIRTIO_BLK_ID_BYTES];
 	struct blk_stats stats;
 };

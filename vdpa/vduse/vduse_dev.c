@@ -72,6 +72,23 @@ static int negotiate(struct vduse_dev *d, __u64 *api)
 	return 0;
 }
 
+/* Before the first "vdpa dev add": the kernel sizes the buffer when the driver comes. */
+static int bounce_size_set(const char *name, uint32_t size)
+{
+	char path[VDUSE_NAME_MAX + 40], buf[16];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/vduse/%s/bounce_size", name);
+	len = snprintf(buf, sizeof(buf), "%u", size);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
 {
 	struct vduse_dev_config *cfg;
@@ -112,6 +129,11 @@ int vduse_dev_create(struct vduse_dev *d, const struct vduse_dev_params *p)
 	free(cfg);
 	if (ret)
 		goto err_ctl;
+	if (p->bounce_size) {
+		ret = bounce_size_set(p->name, p->bounce_size);
+		if (ret)
+			goto err_dev;
+	}
 
 	snprintf(path, sizeof(path), "/dev/vduse/%s", p->name);
 	d->fd = open(path, O_RDWR | O_CLOEXEC);

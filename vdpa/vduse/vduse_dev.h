@@ -32,6 +32,8 @@ struct vduse_dev_params {
 	uint32_t config_size;
 	unsigned int nr_queues;
 	uint16_t queue_size;
+	/* VDUSE's bounce buffer in bytes, a multiple of 1 MiB; 0: the kernel's 64 MiB. */
+	uint32_t bounce_size;
 	/*
 	 * Supply VDUSE's bounce buffer from our own memory (VDUSE_IOTLB_REG_UMEM)
 	 * and register it with every worker's io_uring; umem_ready then hears
