@@ -103,6 +103,14 @@ TEST_F(blk, geometry)
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 
+/* fio for @secs seconds of direct @rw in @bs blocks, @depth deep in each of two jobs. */
+static int fio_flood(const char *dev, const char *rw, const char *bs, int depth, int secs)
+{
+	return run("fio --name=%s --filename=%s --ioengine=io_uring --direct=1 --rw=%s "
+		   "--bs=%s --iodepth=%d --numjobs=2 --time_based --runtime=%d "
+		   "--output=/dev/null", rw, dev, rw, bs, depth, secs);
+}
+
 /*
  * Far more data in flight than VDUSE's default 64 MiB bounce buffer: 1 MiB
  * requests, 256 per job. A mapping that finds the buffer full fails the
@@ -112,12 +120,8 @@ TEST_F(blk, geometry)
 TEST_F_TIMEOUT(blk, full_ring_of_large_requests, 300)
 {
 	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
-	EXPECT_EQ(0, run("fio --name=w --filename=%s --ioengine=io_uring --direct=1 --rw=write "
-			 "--bs=1M --iodepth=256 --numjobs=2 --time_based --runtime=3 "
-			 "--output=/dev/null", self->dev));
-	EXPECT_EQ(0, run("fio --name=r --filename=%s --ioengine=io_uring --direct=1 --rw=read "
-			 "--bs=1M --iodepth=256 --numjobs=2 --time_based --runtime=3 "
-			 "--output=/dev/null", self->dev));
+	EXPECT_EQ(0, fio_flood(self->dev, "write", "1M", 256, 3));
+	EXPECT_EQ(0, fio_flood(self->dev, "read", "1M", 256, 3));
 	EXPECT_EQ(0, daemon_stop(&self->d, SIGTERM));
 }
 
@@ -215,9 +219,7 @@ TEST_F_TIMEOUT(blk, fio_verify, 600)
 TEST_F_TIMEOUT(blk, more_requests_than_slots, 180)
 {
 	ASSERT_EQ(0, start(_metadata, self, variant, NULL));
-	EXPECT_EQ(0, run("fio --name=w --filename=%s --ioengine=io_uring --direct=1 --rw=write "
-			 "--bs=64k --iodepth=512 --numjobs=2 --time_based --runtime=2 "
-			 "--output=/dev/null", self->dev));
+	EXPECT_EQ(0, fio_flood(self->dev, "write", "64k", 512, 2));
 	EXPECT_EQ(0, run("fio --name=v --filename=%s --ioengine=io_uring --direct=1 "
 			 "--rw=randwrite --bs=4k --iodepth=512 --size=8M --verify=crc32c "
 			 "--do_verify=1 --verify_fatal=1 --output=/dev/null", self->dev));
